@@ -1,0 +1,49 @@
+import CLibPQ
+
+/// The rows of one statement. Owns its `PGresult` and frees it on every path.
+public final class QueryResult {
+    private let handle: OpaquePointer
+
+    init(taking handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit { PQclear(handle) }
+
+    public var rowCount: Int { Int(PQntuples(handle)) }
+    public var columnCount: Int { Int(PQnfields(handle)) }
+    /// Rows touched by an INSERT, UPDATE or DELETE without RETURNING.
+    public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
+
+    public func isNull(row: Int, column: Int) -> Bool {
+        PQgetisnull(handle, Int32(row), Int32(column)) == 1
+    }
+
+    /// The value as text, copied out of libpq's buffer; nil for SQL NULL.
+    public func string(row: Int, column: Int) -> String? {
+        guard !isNull(row: row, column: column), let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
+            return nil
+        }
+        return String(cString: value)
+    }
+
+    /// The value's bytes (text format), copied; nil for SQL NULL.
+    public func bytes(row: Int, column: Int) -> [UInt8]? {
+        guard !isNull(row: row, column: column), let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
+            return nil
+        }
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    }
+
+    public func int(row: Int, column: Int) -> Int64? {
+        string(row: row, column: column).flatMap { Int64($0) }
+    }
+
+    public func bool(row: Int, column: Int) -> Bool? {
+        string(row: row, column: column).map { $0 == "t" }
+    }
+}
+
+@available(*, unavailable, message: "a result belongs to the thread of its connection")
+extension QueryResult: Sendable {}

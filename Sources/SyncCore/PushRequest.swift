@@ -1,0 +1,115 @@
+/// One record of a push, validated and normalised.
+public struct PushItem: Equatable, Sendable {
+    /// Position in the request's list for its entity type.
+    public let index: Int
+    /// The record's id, lower-case; nil when the client sent none and the server assigns one.
+    public let id: String?
+    /// The version the client edited; nil for a blind write.
+    public let version: Int64?
+    /// The client-writable fields the client sent, by JSON name, normalised (id and version excluded).
+    public let values: JSONObject
+}
+
+/// The records of one entity type in a push.
+public struct PushBatch: Sendable {
+    public let entityType: EntityType
+    public let items: [PushItem]
+}
+
+/// A validated push: batches in registry order.
+public struct PushRequest: Sendable {
+    public let batches: [PushBatch]
+    public let lastSyncTimestamp: Timestamp?
+
+    public var recordCount: Int { batches.reduce(0) { $0 + $1.items.count } }
+
+    /// Validates a whole push and reports every problem at once.
+    public static func parse(_ body: JSON, registry: Registry, maxRecords: Int) throws(RequestError) -> PushRequest {
+        guard let root = body.objectValue else {
+            throw .invalid([ValidationIssue("the body must be a JSON object")])
+        }
+        var issues = RequestFields.unknownKeys(in: root, allowed: ["changes", "lastSyncTimestamp"])
+        let lastSync = RequestFields.timestamp(root["lastSyncTimestamp"], name: "lastSyncTimestamp", issues: &issues)
+        guard let changes = root["changes"]?.objectValue else {
+            throw .invalid(issues + [ValidationIssue(field: "changes", "is required and must be an object of entity type to record list")])
+        }
+        for name in changes.keys where registry.entityType(named: name) == nil {
+            issues.append(ValidationIssue(entityType: name, "unknown entity type; known: \(registry.names.joined(separator: ", "))"))
+        }
+        let count = changes.entries.reduce(0) { $0 + ($1.value.arrayValue?.count ?? 0) }
+        if count > maxRecords { throw .tooManyRecords(count: count, maximum: maxRecords) }
+
+        var batches: [PushBatch] = []
+        for entityType in registry.entityTypes {
+            guard let list = changes[entityType.name] else { continue }
+            guard let records = list.arrayValue else {
+                issues.append(ValidationIssue(entityType: entityType.name, "must be a list of records"))
+                continue
+            }
+            var items: [PushItem] = []
+            for (index, record) in records.enumerated() {
+                if let item = PushItem.validate(record, index: index, entityType: entityType, issues: &issues) {
+                    items.append(item)
+                }
+            }
+            batches.append(PushBatch(entityType: entityType, items: items))
+        }
+        guard issues.isEmpty else { throw .invalid(issues) }
+        return PushRequest(batches: batches, lastSyncTimestamp: lastSync)
+    }
+}
+
+extension PushItem {
+    static func validate(_ record: JSON, index: Int, entityType: EntityType, issues: inout [ValidationIssue]) -> PushItem? {
+        let issuesBefore = issues.count
+        func report(_ field: String?, _ message: String) {
+            issues.append(ValidationIssue(entityType: entityType.name, index: index, field: field, message))
+        }
+        guard let object = record.objectValue else {
+            report(nil, "must be an object")
+            return nil
+        }
+        var id: String?
+        var version: Int64?
+        var values = JSONObject()
+        for (key, raw) in object.entries {
+            if key == "tenant_id" {
+                report(key, "may not be sent: the tenant comes from the token")
+                continue
+            }
+            var fieldName = key
+            var value = raw
+            if let alias = entityType.alias(named: key) {
+                fieldName = alias.field
+                if object.contains(alias.field) {
+                    report(key, "conflicts with \(alias.field), which is also present")
+                    continue
+                }
+                if case .booleanToFlag = alias.conversion {
+                    guard case .bool(let flag) = raw else {
+                        report(key, "must be a boolean")
+                        continue
+                    }
+                    value = .int(flag ? 1 : 0)
+                }
+            }
+            if fieldName == SyncFields.idName, value.isNull { continue }
+            guard let field = entityType.field(named: fieldName) else {
+                report(key, "unknown field")
+                continue
+            }
+            switch field.normalize(value) {
+            case .failure(let problem):
+                report(key, fieldName == SyncFields.idName ? "must be a UUID string or null" : problem.message)
+            case .success(let normalized):
+                switch fieldName {
+                case SyncFields.idName: id = normalized.stringValue
+                case SyncFields.versionName: version = normalized.intValue
+                default: if field.access == .writable { values[fieldName] = normalized }
+                }
+            }
+        }
+        guard issues.count == issuesBefore else { return nil }
+        return PushItem(index: index, id: id, version: version, values: values)
+    }
+}

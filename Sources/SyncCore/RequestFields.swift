@@ -1,0 +1,34 @@
+/// Checks shared by the request parsers.
+enum RequestFields {
+    static func unknownKeys(in object: JSONObject, allowed: Set<String>) -> [ValidationIssue] {
+        object.keys.filter { !allowed.contains($0) }.map { ValidationIssue(field: $0, "unknown field") }
+    }
+
+    static func timestamp(_ value: JSON?, name: String, issues: inout [ValidationIssue]) -> Timestamp? {
+        guard let value, !value.isNull else { return nil }
+        guard let text = value.stringValue, let timestamp = Timestamp(iso8601: text) else {
+            issues.append(ValidationIssue(field: name, "must be an ISO-8601 date-time with a time zone"))
+            return nil
+        }
+        return timestamp
+    }
+
+    /// The requested entity types; all registered types when the field is absent.
+    static func entityTypes(_ value: JSON?, registry: Registry, issues: inout [ValidationIssue]) -> [EntityType] {
+        guard let value, !value.isNull else { return registry.entityTypes }
+        guard let list = value.arrayValue else {
+            issues.append(ValidationIssue(field: "entityTypes", "must be a list of entity type names"))
+            return []
+        }
+        var types: [EntityType] = []
+        for (index, element) in list.enumerated() {
+            guard let name = element.stringValue, let type = registry.entityType(named: name) else {
+                issues.append(ValidationIssue(index: index, field: "entityTypes",
+                                              "unknown entity type; known: \(registry.names.joined(separator: ", "))"))
+                continue
+            }
+            if !types.contains(where: { $0.name == type.name }) { types.append(type) }
+        }
+        return types
+    }
+}

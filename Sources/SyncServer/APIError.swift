@@ -1,0 +1,77 @@
+import Auth
+import FastCGI
+import SyncCore
+
+/// An error as the client sees it: the one place where failures become HTTP statuses.
+struct APIError: Error {
+    let status: Int
+    let code: String
+    let message: String
+    var details: JSON = .array([])
+    var headers: [(String, String)] = []
+
+    var response: HTTPResponse {
+        let body = JSON.object(JSONObject([
+            ("success", .bool(false)),
+            ("error", .object(JSONObject([("code", .string(code)), ("message", .string(message)), ("details", details)]))),
+        ]))
+        return HTTPResponse(status: status, headers: JSONResponse.headers + headers, body: Array(body.serialized.utf8))
+    }
+
+    static func notFound(_ path: String) -> APIError {
+        APIError(status: 404, code: "not_found", message: "no endpoint at this path")
+    }
+
+    static func methodNotAllowed(allowed: String) -> APIError {
+        APIError(status: 405, code: "method_not_allowed", message: "use \(allowed) for this endpoint", headers: [("Allow", allowed)])
+    }
+
+    static func unauthorized(_ error: TokenError) -> APIError {
+        let challenge = error == .missing
+            ? "Bearer realm=\"sync\""
+            : "Bearer realm=\"sync\", error=\"invalid_token\", error_description=\"\(error.description)\""
+        return APIError(status: 401, code: "unauthorized", message: error.description, headers: [("WWW-Authenticate", challenge)])
+    }
+
+    static func forbidden(_ message: String) -> APIError {
+        APIError(status: 403, code: "forbidden", message: message)
+    }
+
+    static func bodyTooLarge(limit: Int) -> APIError {
+        APIError(status: 413, code: "body_too_large", message: "the request body is larger than \(limit) bytes")
+    }
+
+    static let unsupportedMediaType = APIError(status: 415, code: "unsupported_media_type",
+                                               message: "send the body as application/json")
+
+    static func unavailable() -> APIError {
+        APIError(status: 503, code: "database_unavailable", message: "the database is unavailable; retry shortly",
+                 headers: [("Retry-After", "1")])
+    }
+
+    static let internalError = APIError(status: 500, code: "internal_error", message: "the server failed to process the request")
+
+    static func from(_ error: RequestError) -> APIError {
+        switch error {
+        case .malformedJSON(let parseError):
+            return APIError(status: 400, code: "malformed_json", message: "the body is not valid JSON",
+                            details: .array([.object(JSONObject([("offset", .int(Int64(parseError.offset))),
+                                                                 ("message", .string(parseError.message))]))]))
+        case .invalid(let issues):
+            return APIError(status: 400, code: "validation_failed", message: "the request has invalid fields",
+                            details: .array(issues.map(\.json)))
+        case .tooManyRecords(let count, let maximum):
+            return APIError(status: 400, code: "too_many_records",
+                            message: "a push may carry at most \(maximum) records; this one has \(count)",
+                            details: .array([.object(JSONObject([("count", .int(Int64(count))), ("maximum", .int(Int64(maximum)))]))]))
+        }
+    }
+}
+
+enum JSONResponse {
+    static let headers = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
+
+    static func ok(_ body: String) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: headers, body: Array(body.utf8))
+    }
+}

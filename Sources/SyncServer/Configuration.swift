@@ -1,0 +1,33 @@
+/// The service's settings. Read from the environment in one place (`fromEnvironment`);
+/// command-line options override them.
+public struct Configuration: Sendable {
+    public var databaseURL: String
+    public var jwtSecret: String
+    /// A unix socket path, or `HOST:PORT` for TCP.
+    public var listen: String
+    /// Permissions of a unix socket, so that nginx's user can connect.
+    public var socketMode: UInt32
+    public var workerThreads: Int
+    public var maximumBodyBytes: Int
+    public var maximumPushRecords: Int
+    /// How long a tenant lookup is trusted; CLI changes take effect within this time.
+    public var tenantCacheSeconds: Double
+    /// How long SIGTERM waits for the requests in flight.
+    public var shutdownGraceSeconds: Double
+
+    public static let defaultListen = "/run/sync/sync.sock"
+
+    public static func fromEnvironment(_ environment: [String: String]) -> Configuration {
+        Configuration(
+            databaseURL: environment["SYNC_DATABASE_URL"] ?? "postgresql:///sync",
+            jwtSecret: environment["SYNC_JWT_SECRET"] ?? "",
+            listen: environment["SYNC_LISTEN"] ?? defaultListen,
+            socketMode: environment["SYNC_SOCKET_MODE"].flatMap { UInt32($0, radix: 8) } ?? 0o660,
+            workerThreads: environment["SYNC_WORKERS"].flatMap { Int($0) } ?? 8,
+            maximumBodyBytes: environment["SYNC_MAX_BODY_BYTES"].flatMap { Int($0) } ?? 10 << 20,
+            maximumPushRecords: environment["SYNC_MAX_PUSH_RECORDS"].flatMap { Int($0) } ?? 1000,
+            tenantCacheSeconds: environment["SYNC_TENANT_CACHE_SECONDS"].flatMap { Double($0) } ?? 2,
+            shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10
+        )
+    }
+}

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SyncCore
+
+/// JSON lines on standard error (file descriptor 2), which systemd's journal keeps.
+/// Callers pass only safe values: never a token, a secret or record contents.
+public enum Log {
+    public static func write(_ level: String, _ message: String, _ fields: [(String, JSON)] = []) {
+        var object = JSONObject([("time", .string(now())), ("level", .string(level)), ("msg", .string(message))])
+        for (key, value) in fields { object[key] = value }
+        var line = JSON.object(object).serialized + "\n"
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    public static func info(_ message: String, _ fields: [(String, JSON)] = []) { write("info", message, fields) }
+    public static func error(_ message: String, _ fields: [(String, JSON)] = []) { write("error", message, fields) }
+
+    private static func now() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000).description
+    }
+}

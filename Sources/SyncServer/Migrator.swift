@@ -1,0 +1,44 @@
+import Foundation
+import Postgres
+
+/// Applies the numbered SQL files of a directory (`001_name.sql`, ...) that have not been applied
+/// yet, each in its own transaction, under an advisory lock so that concurrent runs wait.
+public enum Migrator {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The files applied by this run, in order.
+    @discardableResult
+    public static func migrate(connection: Connection, directory: String) throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".sql") && $0.first?.isNumber == true }
+            .sorted()
+        guard !files.isEmpty else { throw Failure(description: "no migrations in \(directory)") }
+        try connection.execute("SET client_min_messages = warning")
+        try connection.execute("SELECT pg_advisory_lock(746359201)")
+        defer { _ = try? connection.execute("SELECT pg_advisory_unlock(746359201)") }
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version text PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        let done = try connection.execute("SELECT version FROM schema_migrations")
+        let applied = Set((0..<done.rowCount).compactMap { done.string(row: $0, column: 0) })
+        var ran: [String] = []
+        for file in files where !applied.contains(file) {
+            let sql = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            do {
+                try connection.transaction {
+                    try connection.executeScript(sql)
+                    try connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", [file])
+                }
+            } catch let error as PostgresError {
+                throw Failure(description: "\(file): \(error.debugDescription)")
+            }
+            ran.append(file)
+        }
+        return ran
+    }
+}

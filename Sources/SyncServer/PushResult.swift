@@ -1,0 +1,8 @@
+import SyncCore
+
+/// What a push stored: each record's JSON as the database returned it, and the conflicts met.
+struct PushResult {
+    /// Row JSON texts, entity types in registry order, items in request order.
+    var records: [String] = []
+    var conflicts: [ConflictReport] = []
+}

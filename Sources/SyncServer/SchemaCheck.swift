@@ -1,0 +1,63 @@
+import Postgres
+import SyncCore
+
+/// Compares the registry with the live schema, so that a service whose code and database
+/// disagree refuses to start instead of failing on the first request.
+public enum SchemaCheck {
+    /// Every difference found, each naming the table and column; empty when they match.
+    public static func mismatches(registry: Registry, connection: Connection) throws -> [String] {
+        var problems: [String] = []
+        for table in ["tenants", "sync_clock"] where try columns(of: table, connection: connection).isEmpty {
+            problems.append("table \(table) is missing: run `sync migrate`")
+        }
+        for entityType in registry.entityTypes {
+            let live = try columns(of: entityType.table, connection: connection)
+            guard !live.isEmpty else {
+                problems.append("table \(entityType.table) for entity type \(entityType.name) is missing")
+                continue
+            }
+            if live["tenant_id"] == nil { problems.append("\(entityType.table).tenant_id is missing") }
+            for field in entityType.fields {
+                guard let column = live[field.column] else {
+                    problems.append("\(entityType.table).\(field.column) (field \(field.name)) is missing")
+                    continue
+                }
+                if column.type != field.type.sqlType {
+                    problems.append("\(entityType.table).\(field.column) is \(column.type), the registry says \(field.type.sqlType)")
+                }
+                let nullable = field.isNullable
+                if column.nullable != nullable {
+                    problems.append("\(entityType.table).\(field.column) is \(column.nullable ? "nullable" : "NOT NULL"), the registry says \(nullable ? "nullable" : "NOT NULL")")
+                }
+            }
+            let known = Set(entityType.fields.map(\.column) + ["tenant_id"])
+            for (name, column) in live where !known.contains(name) && !column.nullable && !column.hasDefault {
+                problems.append("\(entityType.table).\(name) is NOT NULL without a default but not in the registry")
+            }
+            let trigger = try connection.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
+                [entityType.table, "\(entityType.table)_track_change"])
+            if trigger.rowCount == 0 {
+                problems.append("trigger \(entityType.table)_track_change is missing on \(entityType.table)")
+            }
+        }
+        return problems
+    }
+
+    private static func columns(of table: String, connection: Connection) throws -> [String: (type: String, nullable: Bool, hasDefault: Bool)] {
+        let rows = try connection.execute("""
+            SELECT a.attname, format_type(a.atttypid, NULL), NOT a.attnotnull, a.atthasdef
+            FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+            """, [table])
+        var result: [String: (type: String, nullable: Bool, hasDefault: Bool)] = [:]
+        for row in 0..<rows.rowCount {
+            guard let name = rows.string(row: row, column: 0), let type = rows.string(row: row, column: 1) else { continue }
+            result[name] = (sqlTypeName(type), rows.bool(row: row, column: 2) ?? true, rows.bool(row: row, column: 3) ?? false)
+        }
+        return result
+    }
+
+    private static func sqlTypeName(_ formatted: String) -> String {
+        formatted == "timestamp with time zone" ? "timestamptz" : formatted
+    }
+}

@@ -1,0 +1,13 @@
+import SyncCore
+
+/// A tenant as the service needs it on every request.
+struct Tenant: Sendable {
+    let id: String
+    let isActive: Bool
+    /// The tenant's strategy for every entity type; nil uses each type's registry default.
+    let conflictStrategy: ConflictStrategy?
+
+    func strategy(for entityType: EntityType) -> ConflictStrategy {
+        conflictStrategy ?? entityType.defaultConflictStrategy
+    }
+}

@@ -1,0 +1,52 @@
+import Postgres
+import SyncCore
+
+/// The tenant operations of the CLI.
+public struct TenantAdmin {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    public static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64
+            && id.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
+    }
+
+    /// Adds the tenant, or re-activates it when it exists; returns whether it was new.
+    @discardableResult
+    public func add(_ id: String, name: String?) throws -> Bool {
+        guard TenantAdmin.isValidID(id) else {
+            throw Failure(description: "a tenant id is 1 to 64 characters of letters, digits, '-', '_' and '.'")
+        }
+        let rows = try connection.execute("""
+            INSERT INTO tenants (id, name) VALUES ($1, coalesce($2, $1))
+            ON CONFLICT (id) DO UPDATE SET active = true RETURNING (xmax = 0)
+            """, [id, name])
+        return rows.bool(row: 0, column: 0) ?? false
+    }
+
+    public func setActive(_ id: String, _ active: Bool) throws {
+        let rows = try connection.execute("UPDATE tenants SET active = $2 WHERE id = $1", [id, active ? "true" : "false"])
+        guard rows.affectedRows == 1 else { throw Failure(description: "no tenant \(id)") }
+    }
+
+    /// Sets the tenant's conflict strategy; nil returns it to the registry's defaults.
+    public func setConflictStrategy(_ id: String, _ strategy: ConflictStrategy?) throws {
+        let rows = try connection.execute("UPDATE tenants SET conflict_resolution = $2 WHERE id = $1", [id, strategy?.rawValue])
+        guard rows.affectedRows == 1 else { throw Failure(description: "no tenant \(id)") }
+    }
+
+    public func list() throws -> [(id: String, name: String, active: Bool, strategy: String?)] {
+        let rows = try connection.execute("SELECT id, name, active, conflict_resolution FROM tenants ORDER BY id")
+        return (0..<rows.rowCount).map {
+            (rows.string(row: $0, column: 0) ?? "", rows.string(row: $0, column: 1) ?? "",
+             rows.bool(row: $0, column: 2) ?? false, rows.string(row: $0, column: 3))
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Postgres
+import SyncCore
+
+/// Looks tenants up, remembering each answer for a short time so that a request costs no extra
+/// round trip, while a change made with the CLI still takes effect within `maximumAge` seconds.
+/// One directory per worker thread, like its connection.
+final class TenantDirectory {
+    private var cache: [String: (tenant: Tenant?, fetchedAt: Double)] = [:]
+    private let maximumAge: Double
+
+    init(maximumAge: Double = 2) {
+        self.maximumAge = maximumAge
+    }
+
+    func tenant(_ id: String, connection: Connection, now: Double) throws(PostgresError) -> Tenant? {
+        if let entry = cache[id], now - entry.fetchedAt < maximumAge { return entry.tenant }
+        let rows = try connection.execute(prepared: "tenant", "SELECT active, conflict_resolution FROM tenants WHERE id = $1", [id])
+        let tenant = rows.rowCount == 0 ? nil : Tenant(
+            id: id,
+            isActive: rows.bool(row: 0, column: 0) ?? false,
+            conflictStrategy: rows.string(row: 0, column: 1).flatMap(ConflictStrategy.init(rawValue:))
+        )
+        if cache.count > 10_000 { cache.removeAll() }
+        cache[id] = (tenant, now)
+        return tenant
+    }
+}

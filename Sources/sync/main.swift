@@ -1,0 +1,148 @@
+import ArgumentParser
+import Auth
+import Foundation
+import Postgres
+import SyncCore
+import SyncServer
+
+struct Sync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, Token.self]
+    )
+}
+
+/// Options shared by the commands that talk to the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "libpq URL (default: $SYNC_DATABASE_URL)")
+    var databaseURL: String?
+
+    func connect() throws -> Connection {
+        try Connection(url: databaseURL ?? environmentConfiguration.databaseURL)
+    }
+}
+
+let environmentConfiguration = Configuration.fromEnvironment(ProcessInfo.processInfo.environment)
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the FastCGI worker pool.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Unix socket path, or HOST:PORT for TCP (default: $SYNC_LISTEN or /run/sync/sync.sock)")
+    var listen: String?
+    @Option(help: "Worker threads, each with its own database connection (default: $SYNC_WORKERS or 8)")
+    var workers: Int?
+    @Option(name: .customLong("socket-mode"), help: "Octal permissions of the unix socket (default: $SYNC_SOCKET_MODE or 660)")
+    var socketMode: String?
+
+    func run() throws {
+        var settings = environmentConfiguration
+        if let url = database.databaseURL { settings.databaseURL = url }
+        if let listen { settings.listen = listen }
+        if let workers { settings.workerThreads = max(1, workers) }
+        if let socketMode {
+            guard let mode = UInt32(socketMode, radix: 8) else { throw ValidationError("--socket-mode is octal, like 660") }
+            settings.socketMode = mode
+        }
+        try Server.run(configuration: settings)
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations that have not been applied.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("sql-dir"), help: "Directory of numbered .sql files (default: $SYNC_SQL_DIR or ./sql)")
+    var sqlDirectory: String?
+
+    func run() throws {
+        let directory = sqlDirectory ?? ProcessInfo.processInfo.environment["SYNC_SQL_DIR"] ?? "sql"
+        let applied = try Migrator.migrate(connection: database.connect(), directory: directory)
+        print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct TenantCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant", abstract: "Manage tenants.",
+        subcommands: [Add.self, Suspend.self, Activate.self, Set.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a tenant (or re-activate it).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument var id: String
+        @Option var name: String?
+        func run() throws {
+            let created = try TenantAdmin(connection: database.connect()).add(id, name: name)
+            print(created ? "tenant \(id) added" : "tenant \(id) exists (active)")
+        }
+    }
+
+    struct Suspend: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse the tenant's requests (403).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument var id: String
+        func run() throws {
+            try TenantAdmin(connection: database.connect()).setActive(id, false)
+            print("tenant \(id) suspended")
+        }
+    }
+
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve a suspended tenant again.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument var id: String
+        func run() throws {
+            try TenantAdmin(connection: database.connect()).setActive(id, true)
+            print("tenant \(id) active")
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a tenant's settings.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument var id: String
+        @Option(name: .customLong("conflict-resolution"),
+                help: "server-wins, client-wins, last-write-wins, merge, or default (each entity type's own)")
+        var conflictResolution: String?
+
+        func run() throws {
+            guard let conflictResolution else { throw ValidationError("nothing to set: give --conflict-resolution") }
+            let strategy = ConflictStrategy(rawValue: conflictResolution)
+            guard strategy != nil || conflictResolution == "default" else {
+                throw ValidationError("unknown strategy \(conflictResolution); one of: \(ConflictStrategy.allCases.map(\.rawValue).joined(separator: ", ")), default")
+            }
+            try TenantAdmin(connection: database.connect()).setConflictStrategy(id, strategy)
+            print("tenant \(id): conflict resolution \(conflictResolution)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tenants.")
+        @OptionGroup var database: DatabaseOptions
+        func run() throws {
+            for tenant in try TenantAdmin(connection: database.connect()).list() {
+                print("\(tenant.id)\t\(tenant.active ? "active" : "suspended")\t\(tenant.strategy ?? "default")\t\(tenant.name)")
+            }
+        }
+    }
+}
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a signed HS256 token (secret from $SYNC_JWT_SECRET).")
+
+    @Option var tenant: String
+    @Option var sub: String
+    @Option(help: "Lifetime in seconds") var ttl: Int = 3600
+
+    func run() throws {
+        let secret = environmentConfiguration.jwtSecret
+        guard !secret.isEmpty else { throw ValidationError("set SYNC_JWT_SECRET") }
+        let now = Int64(Date().timeIntervalSince1970)
+        print(try TokenSigner(secret: secret).sign(tenantID: tenant, subject: sub, issuedAt: now, expiresAt: now + Int64(ttl)))
+    }
+}
+
+Sync.main()

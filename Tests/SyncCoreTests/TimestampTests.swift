@@ -1,0 +1,35 @@
+import XCTest
+@testable import SyncCore
+
+final class TimestampTests: XCTestCase {
+    func testParsesUTCAndOffsets() {
+        XCTAssertEqual(Timestamp(iso8601: "1970-01-01T00:00:00Z"), .epoch)
+        XCTAssertEqual(Timestamp(iso8601: "1970-01-01T01:00:00+01:00"), .epoch)
+        XCTAssertEqual(Timestamp(iso8601: "2024-01-01T12:00:00.000Z")?.description, "2024-01-01T12:00:00.000000Z")
+        XCTAssertEqual(Timestamp(iso8601: "2024-02-29T23:59:59.123456789-05:30")?.description, "2024-03-01T05:29:59.123456Z")
+    }
+
+    func testFormatsWithMicroseconds() {
+        XCTAssertEqual(Timestamp(microsecondsSinceEpoch: 1_704_110_400_123_456).description, "2024-01-01T12:00:00.123456Z")
+        XCTAssertEqual(Timestamp(microsecondsSinceEpoch: -1).description, "1969-12-31T23:59:59.999999Z")
+    }
+
+    func testRoundTrips() {
+        for text in ["0001-01-01T00:00:00.000000Z", "9999-12-31T23:59:59.999999Z", "2000-02-29T10:20:30.000001Z"] {
+            XCTAssertEqual(Timestamp(iso8601: text)?.description, text)
+        }
+    }
+
+    func testRejectsWhatIsNotAnRFC3339Instant() {
+        for text in ["2024-01-01", "2024-01-01T10:00:00", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
+                     "2024-01-01T24:00:00Z", "2024-01-01T10:00:00.Z", "2024-01-01 10:00:00Z", "yesterday", ""] {
+            XCTAssertNil(Timestamp(iso8601: text), text)
+        }
+    }
+
+    func testOrdersByInstant() throws {
+        let a = try XCTUnwrap(Timestamp(iso8601: "2024-01-01T10:00:00+02:00"))
+        let b = try XCTUnwrap(Timestamp(iso8601: "2024-01-01T09:00:00Z"))
+        XCTAssertLessThan(a, b)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Postgres
+import Synchronization
+import SyncCore
+import XCTest
+@testable import SyncServer
+
+final class SyncStoreTests: XCTestCase {
+    let registry = Registry.standard
+
+    func push(_ store: SyncStore, tenant: String, _ text: String, strategy: ConflictStrategy = .serverWins) throws -> PushResult {
+        let request = try PushRequest.parse(try JSON.parse(text), registry: registry, maxRecords: 1000)
+        return try store.push(request, tenant: tenant, strategy: { _ in strategy }, newID: { UUID().uuidString.lowercased() })
+    }
+
+    func pull(_ store: SyncStore, tenant: String, since: String? = nil, types: [String] = ["end_user", "interactions"]) throws -> (records: [String: [JSONObject]], position: String) {
+        var body = JSONObject([("entityTypes", .array(types.map(JSON.string)))])
+        if let since { body["lastSyncTimestamp"] = .string(since) }
+        let (records, position) = try store.pull(try PullRequest.parse(.object(body), registry: registry), tenant: tenant)
+        var result: [String: [JSONObject]] = [:]
+        for (type, rows) in records { result[type.name] = try rows.map { try XCTUnwrap(JSON.parse($0).objectValue) } }
+        return (result, position)
+    }
+
+    func testSchemaMatchesTheRegistry() throws {
+        let connection = try TestDatabase.connect()
+        XCTAssertEqual(try SchemaCheck.mismatches(registry: registry, connection: connection), [])
+    }
+
+    func testSchemaCheckNamesAMismatch() throws {
+        let connection = try TestDatabase.connect()
+        let user = registry.entityType(named: "end_user")!
+        let changed = EntityType(
+            name: "end_user", table: "end_user",
+            fields: [Field("name", .text(maxLength: 255)), Field("phone", .text(maxLength: 50), nullable: true),
+                     Field("email", .integer(0...1), nullable: true)],
+            deletedRule: user.deletedRule, pendingRule: user.pendingRule, defaultConflictStrategy: .serverWins)
+        let problems = try SchemaCheck.mismatches(registry: Registry([changed]), connection: connection)
+        XCTAssertTrue(problems.contains { $0.contains("end_user.phone") }, "\(problems)")
+        XCTAssertTrue(problems.contains { $0.contains("end_user.email is text") }, "\(problems)")
+        XCTAssertTrue(problems.contains { $0.contains("active") || $0.contains("is_deleted") } == false)
+    }
+
+    func testPushThenPullRoundTrip() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = SyncStore(connection: connection, registry: registry)
+        let pushed = try push(store, tenant: tenant, #"{"changes":{"end_user":[{"name":"Integration Test User","email":"integration@test.com","sync_status":"pending"}]}}"#)
+        let record = try XCTUnwrap(JSON.parse(pushed.records[0]).objectValue)
+        XCTAssertEqual(record["sync_status"], .string("synced"))
+        XCTAssertEqual(record["server_synced"], .int(1))
+        XCTAssertNotNil(record["last_updated"]?.stringValue.flatMap(Timestamp.init(iso8601:)))
+        let (records, position) = try pull(store, tenant: tenant, since: "1970-01-01T00:00:00.000Z", types: ["end_user"])
+        XCTAssertEqual(records["end_user"]?.count, 1)
+        XCTAssertEqual(position, record["last_updated"]?.stringValue)
+        XCTAssertEqual(try pull(store, tenant: tenant, since: position).records["end_user"]?.count, 0)
+    }
+
+    func testTenantsAreApart() throws {
+        let connection = try TestDatabase.connect()
+        let a = try TestDatabase.makeTenant(connection)
+        let b = try TestDatabase.makeTenant(connection)
+        let store = SyncStore(connection: connection, registry: registry)
+        let id = UUID().uuidString.lowercased()
+        _ = try push(store, tenant: a, #"{"changes":{"end_user":[{"id":"\#(id)","name":"A's"}]}}"#)
+        _ = try push(store, tenant: b, #"{"changes":{"end_user":[{"id":"\#(id)","name":"B's"}]}}"#)
+        XCTAssertEqual(try pull(store, tenant: a).records["end_user"]?.map { $0["name"] }, [.string("A's")])
+        XCTAssertEqual(try pull(store, tenant: b).records["end_user"]?.map { $0["name"] }, [.string("B's")])
+        XCTAssertThrowsError(try push(store, tenant: b, #"{"changes":{"interactions":[{"type":"call","client_user_id":"\#(UUID().uuidString)"}]}}"#))
+    }
+
+    func testInteractionMustNameAUserOfTheSameTenant() throws {
+        let connection = try TestDatabase.connect()
+        let a = try TestDatabase.makeTenant(connection)
+        let b = try TestDatabase.makeTenant(connection)
+        let store = SyncStore(connection: connection, registry: registry)
+        let userID = UUID().uuidString.lowercased()
+        _ = try push(store, tenant: a, #"{"changes":{"end_user":[{"id":"\#(userID)","name":"A's user"}]}}"#)
+        XCTAssertThrowsError(try push(store, tenant: b, #"{"changes":{"interactions":[{"type":"call","client_user_id":"\#(userID)"}]}}"#)) { error in
+            guard case RequestError.invalid(let issues) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(issues.first?.field, "client_user_id")
+        }
+        let ok = try push(store, tenant: a, """
+            {"changes":{"end_user":[{"id":"\(UUID().uuidString)","name":"new"}],"interactions":[{"type":"call","client_user_id":"\(userID)"}]}}
+            """)
+        XCTAssertEqual(ok.records.count, 2)
+    }
+
+    func testRejectedPushWritesNothing() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = SyncStore(connection: connection, registry: registry)
+        XCTAssertThrowsError(try push(store, tenant: tenant, """
+            {"changes":{"end_user":[{"name":"would be stored"}],"interactions":[{"type":"call","client_user_id":"\(UUID().uuidString)"}]}}
+            """))
+        XCTAssertEqual(try pull(store, tenant: tenant).records["end_user"]?.count, 0)
+    }
+
+    func testDirectWritesAreSyncedLikePushedOnes() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = SyncStore(connection: connection, registry: registry)
+        let before = try pull(store, tenant: tenant).position
+        let id = UUID().uuidString.lowercased()
+        try connection.execute("INSERT INTO end_user (tenant_id, id, name) VALUES ($1, $2, 'Admin made')", [tenant, id])
+        let afterInsert = try pull(store, tenant: tenant, since: before)
+        XCTAssertEqual(afterInsert.records["end_user"]?.first?["name"], .string("Admin made"))
+        XCTAssertEqual(afterInsert.records["end_user"]?.first?["version"], .int(1))
+        let pending = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry), tenant: tenant)
+        XCTAssertEqual(pending.first?.1.count, 1, "a direct insert is pending")
+
+        try connection.execute("UPDATE end_user SET name = 'Admin edited' WHERE tenant_id = $1 AND id = $2", [tenant, id])
+        let afterUpdate = try pull(store, tenant: tenant, since: afterInsert.position)
+        let edited = try XCTUnwrap(afterUpdate.records["end_user"]?.first)
+        XCTAssertEqual(edited["version"], .int(2), "a direct update bumps the version, so stale devices conflict")
+        XCTAssertEqual(edited["updatedAt"], edited["last_updated"], "a server-side write's edit time is its commit stamp")
+    }
+
+    func testConcurrentUpdatesOfOneVersionApplyOnce() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = SyncStore(connection: connection, registry: registry)
+        let id = UUID().uuidString.lowercased()
+        _ = try push(store, tenant: tenant, #"{"changes":{"end_user":[{"id":"\#(id)","name":"v1"}]}}"#)
+        let url = ProcessInfo.processInfo.environment["SYNC_TEST_DATABASE_URL"]!
+        let writers = 8
+        let outcomes = Outcomes()
+        DispatchQueue.concurrentPerform(iterations: writers) { index in
+            do {
+                let own = SyncStore(connection: try Connection(url: url), registry: Registry.standard)
+                let request = try PushRequest.parse(
+                    try JSON.parse(#"{"changes":{"end_user":[{"id":"\#(id)","name":"writer \#(index)","version":1}]}}"#),
+                    registry: Registry.standard, maxRecords: 10)
+                let result = try own.push(request, tenant: tenant, strategy: { _ in .serverWins }, newID: { "" })
+                outcomes.record(conflicted: !result.conflicts.isEmpty)
+            } catch {
+                outcomes.record(error: "\(error)")
+            }
+        }
+        XCTAssertEqual(outcomes.errors, [])
+        XCTAssertEqual(outcomes.applied, 1, "exactly one writer of version 1 may apply")
+        XCTAssertEqual(outcomes.conflicts, writers - 1)
+        let final = try XCTUnwrap(pull(store, tenant: tenant).records["end_user"]?.first)
+        XCTAssertEqual(final["version"], .int(2))
+    }
+
+    func testMigrationsAreIdempotent() throws {
+        let connection = try TestDatabase.connect()
+        let directory = ProcessInfo.processInfo.environment["SYNC_SQL_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../sql").path
+        XCTAssertEqual(try Migrator.migrate(connection: connection, directory: directory), [])
+    }
+}
+
+/// Outcomes collected from concurrent writers.
+final class Outcomes: Sendable {
+    private let state = Mutex<(applied: Int, conflicts: Int, errors: [String])>((0, 0, []))
+
+    var applied: Int { state.withLock { $0.applied } }
+    var conflicts: Int { state.withLock { $0.conflicts } }
+    var errors: [String] { state.withLock { $0.errors } }
+
+    func record(conflicted: Bool) {
+        state.withLock { if conflicted { $0.conflicts += 1 } else { $0.applied += 1 } }
+    }
+
+    func record(error: String) {
+        state.withLock { $0.errors.append(error) }
+    }
+}

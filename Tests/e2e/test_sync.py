@@ -1,0 +1,142 @@
+"""Records, transformations, conflicts, tenants and direct writes, through nginx."""
+import uuid
+
+import pytest
+
+from conftest import cli, make_token, new_tenant, sql
+
+
+def test_client_id_is_kept_and_other_ids_refused(client):
+    own = str(uuid.uuid4())
+    record = client.push({"end_user": [{"id": own, "name": "Mine"}]}).json()["data"][0]
+    assert record["id"] == own
+    assert client.push({"end_user": [{"id": 17, "name": "x"}]}).status_code == 400
+
+
+def test_is_deleted_transformation_and_tombstones_reach_other_devices(make_client):
+    tenant = new_tenant()
+    first = make_client(tenant=tenant, sub="a")
+    second = make_client(tenant=tenant, sub="b")
+    user = first.push({"end_user": [{"name": "Short lived"}]}).json()["data"][0]
+    assert len(second.pull().json()["data"]["end_user"]) == 1
+    deleted = first.push({"end_user": [{"id": user["id"], "isDeleted": True, "version": user["version"]}]})
+    assert deleted.json()["data"][0]["is_deleted"] == 1
+    assert deleted.json()["data"][0]["version"] == user["version"] + 1
+    again = second.pull().json()["data"]["end_user"]
+    assert [(u["id"], u["is_deleted"]) for u in again] == [(user["id"], 1)], "the delete reaches the other device"
+    assert second.pull_pending(["end_user"]).json()["data"]["end_user"] == []
+
+
+def test_push_response_order_is_registry_then_request(client):
+    response = client.push({
+        "interactions": [{"type": "b1"}, {"type": "b2"}],
+        "end_user": [{"name": "a1"}, {"name": "a2"}],
+    })
+    data = response.json()["data"]
+    assert [r.get("name") or r.get("type") for r in data] == ["a1", "a2", "b1", "b2"]
+
+
+def test_pull_is_incremental_and_oldest_first(client):
+    client.pull()
+    names = [f"user {i}" for i in range(5)]
+    for name in names:
+        client.push({"end_user": [{"name": name}]})
+    pulled = client.pull().json()["data"]["end_user"]
+    assert [u["name"] for u in pulled] == names
+    assert client.pull().json()["data"]["end_user"] == []
+
+
+def test_push_does_not_skip_other_devices_changes(make_client):
+    tenant = new_tenant()
+    a = make_client(tenant=tenant, sub="a")
+    b = make_client(tenant=tenant, sub="b")
+    a.pull()
+    b.push({"end_user": [{"name": "from b"}]})
+    pushed = a.post("push", {"changes": {"end_user": [{"name": "from a"}]}, "lastSyncTimestamp": a.last_sync})
+    a.last_sync = pushed.json()["syncTimestamp"]
+    assert "from b" in [u["name"] for u in a.pull().json()["data"]["end_user"]]
+
+
+def test_tenants_are_strictly_apart(make_client):
+    a = make_client()
+    b = make_client()
+    shared_id = str(uuid.uuid4())
+    a.push({"end_user": [{"id": shared_id, "name": "A"}]})
+    b_record = b.push({"end_user": [{"id": shared_id, "name": "B"}]}).json()["data"][0]
+    assert b_record["name"] == "B" and b_record["version"] == 1
+    assert [u["name"] for u in a.pull().json()["data"]["end_user"]] == ["A"]
+    assert [u["name"] for u in b.pull().json()["data"]["end_user"]] == ["B"]
+    assert b.pull_pending().json()["data"]["end_user"] == []
+
+
+def test_interaction_must_name_a_user_of_the_same_tenant(make_client):
+    a = make_client()
+    b = make_client()
+    user = a.push({"end_user": [{"name": "A's"}]}).json()["data"][0]
+    refused = b.push({"interactions": [{"type": "call", "client_user_id": user["id"]}]})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"][0]["field"] == "client_user_id"
+    ok = a.push({"interactions": [{"type": "call", "client_user_id": user["id"]}]})
+    assert ok.status_code == 200
+
+
+def conflict_setup(make_client, strategy):
+    tenant = new_tenant(strategy)
+    device = make_client(tenant=tenant)
+    record = device.push({"end_user": [{"name": "Original", "email": "orig@example.com",
+                                        "updatedAt": "2024-01-01T10:00:00Z"}]}).json()["data"][0]
+    newer = device.push({"end_user": [{"id": record["id"], "name": "Server edit", "version": 1,
+                                       "updatedAt": "2024-01-01T11:00:00Z"}]}).json()["data"][0]
+    assert newer["version"] == 2
+    return device, record["id"]
+
+
+@pytest.mark.parametrize("strategy,client_time,expected_name,expected_email,winner", [
+    ("server-wins", "2024-01-01T12:00:00Z", "Server edit", "orig@example.com", "server"),
+    ("client-wins", "2024-01-01T09:00:00Z", "Stale edit", None, "client"),
+    ("last-write-wins", "2024-01-01T12:00:00Z", "Stale edit", None, "client"),
+    ("last-write-wins", "2024-01-01T10:30:00Z", "Server edit", "orig@example.com", "server"),
+    ("last-write-wins", "2024-01-01T11:00:00Z", "Server edit", "orig@example.com", "server"),
+    ("merge", "2024-01-01T09:00:00Z", "Stale edit", "orig@example.com", "merged"),
+])
+def test_conflict_strategies(make_client, strategy, client_time, expected_name, expected_email, winner):
+    device, record_id = conflict_setup(make_client, strategy)
+    response = device.push({"end_user": [{"id": record_id, "name": "Stale edit", "version": 1, "updatedAt": client_time}]})
+    body = response.json()
+    assert body["conflicts"] == [{"entityType": "end_user", "id": record_id, "strategy": strategy,
+                                  "clientVersion": 1, "serverVersion": 2, "winner": winner}]
+    stored = body["data"][0]
+    assert stored["name"] == expected_name and stored["email"] == expected_email
+    assert stored["version"] == (2 if winner == "server" else 3)
+    pulled = device.pull().json()["data"]["end_user"][0]
+    assert (pulled["name"], pulled["version"]) == (expected_name, stored["version"])
+
+
+def test_registry_default_strategy_is_last_write_wins(make_client):
+    device, record_id = conflict_setup(make_client, None)
+    body = device.push({"end_user": [{"id": record_id, "name": "Late", "version": 1,
+                                      "updatedAt": "2030-01-01T00:00:00Z"}]}).json()
+    assert body["conflicts"][0]["strategy"] == "last-write-wins"
+
+
+def test_direct_sql_writes_are_pulled_and_pending(client, tenant):
+    since = client.pull().json()["syncTimestamp"]
+    user_id = str(uuid.uuid4())
+    sql("INSERT INTO end_user (tenant_id, id, name) VALUES (:'p1', :'p2', 'Made by admin')", tenant, user_id)
+    sql("INSERT INTO interactions (tenant_id, id, type, client_user_id) VALUES (:'p1', gen_random_uuid(), 'visit', :'p2')",
+        tenant, user_id)
+    pulled = client.pull(since=since).json()["data"]
+    assert [u["name"] for u in pulled["end_user"]] == ["Made by admin"]
+    assert [i["type"] for i in pulled["interactions"]] == ["visit"]
+    pending = client.pull_pending().json()["data"]
+    assert [u["id"] for u in pending["end_user"]] == [user_id]
+    assert len(pending["interactions"]) == 1
+    sql("UPDATE end_user SET name = 'Renamed by admin' WHERE tenant_id = :'p1' AND id = :'p2'", tenant, user_id)
+    renamed = client.pull().json()["data"]["end_user"]
+    assert [(u["name"], u["version"]) for u in renamed] == [("Renamed by admin", 2)]
+
+
+def test_plain_http_port_serves_the_same_api(make_client):
+    device = make_client(https=False)
+    assert device.push({"end_user": [{"name": "over http"}]}).status_code == 200
+    assert len(device.pull().json()["data"]["end_user"]) == 1

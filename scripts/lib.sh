@@ -1,0 +1,193 @@
+# Shared by scripts/up, scripts/down, scripts/test and scripts/sync. Source it; do not run it.
+# Everything a stack needs lives under one run directory ($RUN), so a test stack and the dev
+# stack can run side by side.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PACKAGES=(libfcgi-dev libjwt-dev libpq-dev pkgconf nginx-light postgresql postgresql-contrib openssl curl python3 python3-venv)
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Installs the Debian packages that are missing.
+ensure_packages() {
+    local missing=()
+    for package in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing: ${missing[*]}"
+        [ "$(id -u)" = 0 ] || die "run as root to install packages, or install: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        # Debian's package starts nginx and a default cluster; the stacks use their own.
+        systemctl stop nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+    fi
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$PG_BIN" ] || die "PostgreSQL server binaries not found"
+}
+
+build_release() {
+    say "building (release)"
+    (cd "$ROOT" && swift build -c release --static-swift-stdlib 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2) || die "build failed"
+    SYNC_BIN="$ROOT/.build/release/sync"
+    [ -x "$SYNC_BIN" ] || die "build produced no binary"
+}
+
+# PostgreSQL refuses to run as root: the cluster belongs to the `postgres` user. When that user
+# cannot reach $RUN (a checkout under a private home directory), the data lives in /var/lib and
+# $RUN/pg is a link to it.
+pg_data_dir() {
+    local wanted="$RUN/pg"
+    if [ -L "$wanted" ]; then readlink -f "$wanted"; return; fi
+    if runuser -u postgres -- test -x "$RUN" 2>/dev/null; then echo "$wanted"; return; fi
+    local elsewhere="/var/lib/sync-dev/$(echo -n "$RUN" | sha1sum | cut -c1-12)"
+    mkdir -p "$elsewhere"; chown postgres: "$elsewhere"
+    ln -sfn "$elsewhere" "$wanted"
+    echo "$elsewhere"
+}
+
+pg_start() {
+    local data; data=$(pg_data_dir)
+    if [ ! -f "$data/PG_VERSION" ]; then
+        say "creating PostgreSQL cluster in $data"
+        mkdir -p "$data"; chown postgres: "$data"; chmod 700 "$data"
+        runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null \
+            || die "initdb failed"
+        cat >> "$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$data'
+max_connections = 200
+shared_buffers = 256MB
+synchronous_commit = on
+fsync = ${SYNC_PG_FSYNC:-on}
+log_min_messages = warning
+CONF
+    fi
+    if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -o "-p $PG_PORT" -l "$data/server.log" -w start >/dev/null \
+            || { tail -20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
+    fi
+    local admin=(runuser -u postgres -- "$PG_BIN/../bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt)
+    [ "$("${admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE ROLE sync LOGIN"
+    [ "$("${admin[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE DATABASE sync OWNER sync"
+    DATABASE_URL="postgresql://sync@127.0.0.1:$PG_PORT/sync"
+}
+
+pg_stop() {
+    [ -e "$RUN/pg" ] || return 0
+    local data; data=$(readlink -f "$RUN/pg")
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# The JWT secret: $SYNC_JWT_SECRET, else one generated once and kept in $RUN.
+jwt_secret() {
+    if [ -n "${SYNC_JWT_SECRET:-}" ]; then echo "$SYNC_JWT_SECRET"; return; fi
+    [ -f "$RUN/jwt-secret" ] || (umask 077; openssl rand -hex 32 > "$RUN/jwt-secret")
+    cat "$RUN/jwt-secret"
+}
+
+tls_certificate() {
+    mkdir -p "$RUN/tls"
+    [ -f "$RUN/tls/cert.pem" ] && return
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        -keyout "$RUN/tls/key.pem" -out "$RUN/tls/cert.pem" 2>/dev/null || die "cannot make a TLS certificate"
+}
+
+# The dev/test nginx config: the sysadmin's site file with local ports, paths and certificate.
+nginx_config() {
+    mkdir -p "$RUN/nginx/tmp" "$RUN/logs"
+    sed -e "s|^\( *\)listen 443 ssl;|\1listen 127.0.0.1:$HTTPS_PORT ssl;\n\1listen 127.0.0.1:$HTTP_PORT;|" \
+        -e "/listen \[::\]:443 ssl;/d" \
+        -e "s|server_name sync.example.com;|server_name localhost;|" \
+        -e "s|/etc/ssl/sync/|$RUN/tls/|g" \
+        -e "s|unix:/run/sync/sync.sock|unix:$RUN/sync.sock|" \
+        "$ROOT/nginx/sync-site.conf" > "$RUN/nginx/site.conf"
+    cat > "$RUN/nginx/nginx.conf" <<CONF
+# Generated by scripts/up from nginx/sync-site.conf; edit that file instead.
+# Workers run as root here only because the dev stack lives in a checkout that nginx's usual
+# user may not be able to reach; the production site runs under Debian's own nginx.conf.
+user root;
+worker_processes auto;
+pid $RUN/nginx/nginx.pid;
+error_log $RUN/logs/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log $RUN/logs/nginx-access.log;
+    client_body_temp_path $RUN/nginx/tmp/body;
+    fastcgi_temp_path $RUN/nginx/tmp/fastcgi;
+    proxy_temp_path $RUN/nginx/tmp/proxy;
+    uwsgi_temp_path $RUN/nginx/tmp/uwsgi;
+    scgi_temp_path $RUN/nginx/tmp/scgi;
+    include $RUN/nginx/site.conf;
+}
+CONF
+    nginx -t -q -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" 2>&1 | grep -v 'could not open error log' >&2 || true
+}
+
+nginx_start() {
+    nginx_config
+    if [ -f "$RUN/nginx/nginx.pid" ] && kill -0 "$(cat "$RUN/nginx/nginx.pid")" 2>/dev/null; then
+        nginx -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" -s reload
+    else
+        nginx -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" || die "nginx did not start (see $RUN/logs/nginx-error.log)"
+    fi
+}
+
+nginx_stop() {
+    [ -f "$RUN/nginx/nginx.pid" ] && nginx -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" -s quit 2>/dev/null || true
+}
+
+service_env() {
+    export SYNC_DATABASE_URL="$DATABASE_URL" SYNC_JWT_SECRET="$SECRET" SYNC_LISTEN="$RUN/sync.sock" SYNC_SOCKET_MODE=666
+}
+
+service_stop() {
+    if [ -f "$RUN/sync.pid" ]; then
+        local pid; pid=$(cat "$RUN/sync.pid")
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid"
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+        rm -f "$RUN/sync.pid"
+    fi
+}
+
+service_start() {
+    service_stop
+    service_env
+    "$SYNC_BIN" migrate --sql-dir "$ROOT/sql" >&2 || die "migration failed"
+    nohup "$SYNC_BIN" serve --workers "${SYNC_WORKERS:-8}" >>"$RUN/logs/sync.log" 2>&1 &
+    echo $! > "$RUN/sync.pid"
+    for _ in $(seq 100); do [ -S "$RUN/sync.sock" ] && break; kill -0 "$(cat "$RUN/sync.pid")" 2>/dev/null || break; sleep 0.1; done
+    [ -S "$RUN/sync.sock" ] || { tail -20 "$RUN/logs/sync.log" >&2; die "the service did not start"; }
+}
+
+# Brings the whole stack up in $RUN on $HTTPS_PORT, $HTTP_PORT and $PG_PORT.
+stack_up() {
+    mkdir -p "$RUN/logs"; chmod 755 "$RUN"
+    ensure_packages
+    build_release
+    pg_start
+    SECRET=$(jwt_secret)
+    rm -f "$RUN/sync.sock"
+    service_start
+    tls_certificate
+    nginx_start
+    cat > "$RUN/stack.env" <<ENV
+SYNC_BASE_URL=https://127.0.0.1:$HTTPS_PORT
+SYNC_HTTP_BASE_URL=http://127.0.0.1:$HTTP_PORT
+SYNC_DATABASE_URL=$DATABASE_URL
+SYNC_JWT_SECRET=$SECRET
+SYNC_CA_FILE=$RUN/tls/cert.pem
+ENV
+    chmod 600 "$RUN/stack.env"
+}
+
+stack_down() {
+    nginx_stop
+    service_stop
+    pg_stop
+}
