@@ -1,0 +1,46 @@
+"""The service refuses a database that does not match its registry, and rides out a database outage."""
+import glob
+import os
+import subprocess
+import time
+
+from conftest import env
+
+
+def pg_ctl(*args):
+    data = os.path.realpath(os.path.join(env("SYNC_RUN_DIR"), "pg"))
+    binary = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1]
+    port = env("SYNC_DATABASE_URL").rsplit(":", 1)[1].split("/")[0]
+    subprocess.run(["runuser", "-u", "postgres", "--", binary, "-D", data, "-o", f"-p {port}", "-w", "-m", "fast",
+                    "-l", os.path.join(data, "server.log"), *args], check=True, capture_output=True, timeout=60)
+
+
+def test_serve_refuses_a_schema_that_does_not_match_the_registry(tmp_path):
+    # The `postgres` database exists but holds none of the service's tables.
+    url = env("SYNC_DATABASE_URL").rsplit("/", 1)[0] + "/postgres"
+    result = subprocess.run([env("SYNC_BIN"), "serve", "--database-url", url, "--listen", str(tmp_path / "s.sock")],
+                            capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "SYNC_JWT_SECRET": "x"})
+    assert result.returncode != 0
+    assert "does not match the registry" in result.stderr
+    assert "table end_user for entity type end_user is missing" in result.stderr
+
+
+def test_database_outage_is_a_json_503_and_service_resumes(client):
+    assert client.pull().status_code == 200
+    pg_ctl("stop")
+    try:
+        response = client.pull()
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "database_unavailable"
+        assert response.headers["Retry-After"] == "1"
+    finally:
+        pg_ctl("start")
+    deadline = time.time() + 10
+    status = None
+    while time.time() < deadline and status != 200:
+        status = client.push({"end_user": [{"name": "after the outage"}]}).status_code
+        time.sleep(0.2)
+    assert status == 200
+    names = [u["name"] for u in client.pull(since="1970-01-01T00:00:00Z").json()["data"]["end_user"]]
+    assert "after the outage" in names
