@@ -8,4 +8,6 @@ public enum ConflictStrategy: String, CaseIterable, Sendable {
     case lastWriteWins = "last-write-wins"
     /// The server copy overlaid with exactly the fields the client sent, version = server's + 1.
     case merge
+    /// Nothing is applied: the conflict is recorded open and waits for a decision.
+    case manual
 }

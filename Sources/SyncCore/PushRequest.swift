@@ -60,6 +60,13 @@ public struct PushRequest: Sendable {
 }
 
 extension PushItem {
+    /// Validates one record on its own, e.g. the merged record that resolves a conflict.
+    public static func validated(_ record: JSON, entityType: EntityType) throws(RequestError) -> PushItem {
+        var issues: [ValidationIssue] = []
+        guard let item = validate(record, index: 0, entityType: entityType, issues: &issues) else { throw .invalid(issues) }
+        return item
+    }
+
     static func validate(_ record: JSON, index: Int, entityType: EntityType, issues: inout [ValidationIssue]) -> PushItem? {
         let issuesBefore = issues.count
         func report(_ field: String?, _ message: String) {

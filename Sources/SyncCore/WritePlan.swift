@@ -1,6 +1,10 @@
 /// A conflict the push met, as reported to the client.
 public struct ConflictReport: Equatable, Sendable {
-    public enum Winner: String, Sendable { case server, client, merged }
+    public enum Winner: String, Sendable {
+        case server, client, merged
+        /// Nobody yet: a `manual` conflict waiting for a decision.
+        case open
+    }
 
     public let entityType: String
     public let id: String
@@ -8,13 +12,28 @@ public struct ConflictReport: Equatable, Sendable {
     public let clientVersion: Int64
     public let serverVersion: Int64
     public let winner: Winner
+    /// The conflict's row in `sync_conflicts`, once recorded.
+    public var conflictID: Int64?
+
+    public init(entityType: String, id: String, strategy: ConflictStrategy, clientVersion: Int64, serverVersion: Int64,
+                winner: Winner, conflictID: Int64? = nil) {
+        self.entityType = entityType
+        self.id = id
+        self.strategy = strategy
+        self.clientVersion = clientVersion
+        self.serverVersion = serverVersion
+        self.winner = winner
+        self.conflictID = conflictID
+    }
 
     public var json: JSON {
-        .object(JSONObject([
+        var object = JSONObject([
             ("entityType", .string(entityType)), ("id", .string(id)), ("strategy", .string(strategy.rawValue)),
             ("clientVersion", .int(clientVersion)), ("serverVersion", .int(serverVersion)),
             ("winner", .string(winner.rawValue)),
-        ]))
+        ])
+        if let conflictID { object["conflictId"] = .int(conflictID) }
+        return .object(object)
     }
 }
 
@@ -27,6 +46,8 @@ public struct WritePlan: Equatable, Sendable {
         case update(JSONObject, expectedVersion: Int64)
         /// Leave the server copy as it is.
         case keep
+        /// Leave the server copy as it is and answer it marked `sync_status` `conflict`: a decision is awaited.
+        case awaitDecision
     }
 
     public let action: Action
@@ -66,6 +87,25 @@ public struct WritePlan: Equatable, Sendable {
         case .merge:
             let merged = synced(overlay(stored, with: item.values, entityType: entityType), version: serverVersion + 1)
             return .success(WritePlan(action: .update(merged, expectedVersion: serverVersion), conflict: report(.merged)))
+        case .manual:
+            return .success(WritePlan(action: .awaitDecision, conflict: report(.open)))
+        }
+    }
+
+    /// The record that settles an open conflict: the server copy as it is (re-stamped so that every
+    /// device receives the outcome), the client copy, or the server copy overlaid with `merged`.
+    public static func resolve(
+        _ resolution: ConflictReport.Winner, stored: JSONObject, clientValues: JSONObject, merged: JSONObject?,
+        entityType: EntityType
+    ) -> JSONObject {
+        let serverVersion = stored[SyncFields.versionName]?.intValue ?? 1
+        switch resolution {
+        case .client:
+            return synced(replacement(stored, with: clientValues, entityType: entityType), version: serverVersion + 1)
+        case .merged:
+            return synced(overlay(stored, with: merged ?? clientValues, entityType: entityType), version: serverVersion + 1)
+        case .server, .open:
+            return synced(overlay(stored, with: JSONObject(), entityType: entityType), version: serverVersion + 1)
         }
     }
 

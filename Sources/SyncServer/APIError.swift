@@ -51,6 +51,21 @@ struct APIError: Error {
 
     static let internalError = APIError(status: 500, code: "internal_error", message: "the server failed to process the request")
 
+    static func from(_ error: StoreError) -> APIError {
+        switch error {
+        case .idempotencyKeyReused:
+            return APIError(status: 422, code: "idempotency_key_reused",
+                            message: "this Idempotency-Key was used with a different request body")
+        case .conflictNotFound:
+            return APIError(status: 404, code: "conflict_not_found", message: "no conflict with this id in your tenant")
+        case .conflictAlreadyResolved:
+            return APIError(status: 409, code: "conflict_resolved", message: "this conflict has been resolved already")
+        case .lostInsertRace:
+            return APIError(status: 409, code: "concurrent_write",
+                            message: "the records changed while the push was applied; retry it")
+        }
+    }
+
     static func from(_ error: RequestError) -> APIError {
         switch error {
         case .malformedJSON(let parseError):

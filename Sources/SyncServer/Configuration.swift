@@ -1,3 +1,5 @@
+import SyncCore
+
 /// The service's settings. Read from the environment in one place (`fromEnvironment`);
 /// command-line options override them.
 public struct Configuration: Sendable {
@@ -12,8 +14,17 @@ public struct Configuration: Sendable {
     public var maximumPushRecords: Int
     /// How long a tenant lookup is trusted; CLI changes take effect within this time.
     public var tenantCacheSeconds: Double
+    /// Records a pull or pull-pending returns when the request gives no `limit`, and the most it may ask for.
+    public var pageDefaultLimit: Int
+    public var pageMaximumLimit: Int
+    /// How long a push's Idempotency-Key and its stored response are kept.
+    public var idempotencyLifetimeSeconds: Int
+    /// How long entries of `sync_log` are kept.
+    public var logRetentionDays: Int
     /// How long SIGTERM waits for the requests in flight.
     public var shutdownGraceSeconds: Double
+
+    public var pageLimits: PageLimits { PageLimits(defaultLimit: pageDefaultLimit, maximumLimit: pageMaximumLimit) }
 
     public static let defaultListen = "/run/sync/sync.sock"
 
@@ -27,6 +38,10 @@ public struct Configuration: Sendable {
             maximumBodyBytes: environment["SYNC_MAX_BODY_BYTES"].flatMap { Int($0) } ?? 10 << 20,
             maximumPushRecords: environment["SYNC_MAX_PUSH_RECORDS"].flatMap { Int($0) } ?? 1000,
             tenantCacheSeconds: environment["SYNC_TENANT_CACHE_SECONDS"].flatMap { Double($0) } ?? 2,
+            pageDefaultLimit: environment["SYNC_PAGE_DEFAULT_LIMIT"].flatMap { Int($0) } ?? 1000,
+            pageMaximumLimit: environment["SYNC_PAGE_MAX_LIMIT"].flatMap { Int($0) } ?? 5000,
+            idempotencyLifetimeSeconds: environment["SYNC_IDEMPOTENCY_TTL_SECONDS"].flatMap { Int($0) } ?? 86_400,
+            logRetentionDays: environment["SYNC_LOG_RETENTION_DAYS"].flatMap { Int($0) } ?? 30,
             shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10
         )
     }

@@ -9,7 +9,9 @@ struct EntitySQL: Sendable {
     let selectForUpdate: String
     let insert: String
     let update: String
+    /// Rows changed after $2, oldest first, at most $3: the row's JSON and its change stamp.
     let changedSince: String
+    /// Pending rows changed after $2, oldest first, at most $3, then the pending rule's values.
     let pending: String
     let existingIDs: String
 
@@ -33,15 +35,17 @@ struct EntitySQL: Sendable {
             WHERE tenant_id = $1 AND id = $2::uuid AND version = $\(versionParameter)::integer RETURNING \(json)
             """
         changedSince = """
-            SELECT \(json) FROM \(table) WHERE tenant_id = $1 AND last_updated > $2::timestamptz ORDER BY last_updated, id
+            SELECT \(json), sync_iso(last_updated) FROM \(table) \
+            WHERE tenant_id = $1 AND last_updated > $2::timestamptz ORDER BY last_updated LIMIT $3::integer
             """
         let pendingConditions = entityType.pendingRule.conditions.enumerated().map { index, condition in
             let field = entityType.field(named: condition.field)!
-            return "\(field.column) = $\(index + 2)::\(field.type.sqlType)"
+            return "\(field.column) = $\(index + 4)::\(field.type.sqlType)"
         }
         pending = """
-            SELECT \(json) FROM \(table) WHERE tenant_id = $1 AND \(pendingConditions.joined(separator: " AND ")) \
-            ORDER BY last_updated, id
+            SELECT \(json), sync_iso(last_updated) FROM \(table) \
+            WHERE tenant_id = $1 AND last_updated > $2::timestamptz AND \(pendingConditions.joined(separator: " AND ")) \
+            ORDER BY last_updated LIMIT $3::integer
             """
         existingIDs = "SELECT id::text FROM \(table) WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
     }
@@ -55,7 +59,7 @@ struct EntitySQL: Sendable {
         return "json_build_object(\(pairs.joined(separator: ", ")))::text"
     }
 
-    /// The parameters of the pending rule, after the tenant.
+    /// The values of the pending rule, bound after the tenant, the position and the limit.
     var pendingParameters: [String?] {
         entityType.pendingRule.conditions.map { SQLValue.text($0.value) }
     }

@@ -28,13 +28,30 @@ public enum Server {
             SyncHandler(configuration: configuration, registry: registry)
         }
         Log.info("serving", [("listen", .string(configuration.listen)), ("threads", .int(Int64(configuration.workerThreads)))])
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        let received = waitForStopSignal(signals, configuration: configuration)
         Log.info("stopping", [("signal", .int(Int64(received)))])
         let drained = pool.drain(grace: configuration.shutdownGraceSeconds)
         if !configuration.listen.contains(":") { unlink(configuration.listen) }
         Log.info(drained ? "stopped" : "stopped with requests still in flight")
         exit(drained ? 0 : 1)
+    }
+
+    /// Waits for SIGTERM or SIGINT, pruning history and expired keys every minute meanwhile.
+    private static func waitForStopSignal(_ signals: sigset_t, configuration: Configuration) -> Int32 {
+        var signals = signals
+        var timeout = timespec(tv_sec: 60, tv_nsec: 0)
+        while true {
+            let received = sigtimedwait(&signals, nil, &timeout)
+            if received > 0 { return received }
+            do {
+                let pruned = try Maintenance.prune(connection: Connection(url: configuration.databaseURL), configuration: configuration)
+                if pruned.log + pruned.keys > 0 {
+                    Log.info("pruned", [("logEntries", .int(Int64(pruned.log))), ("idempotencyKeys", .int(Int64(pruned.keys)))])
+                }
+            } catch {
+                Log.error("maintenance failed", [("error", .string(String(describing: error)))])
+            }
+        }
     }
 
     /// Refuses to start when the database is unreachable or its schema differs from the registry.

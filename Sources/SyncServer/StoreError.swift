@@ -1,9 +1,11 @@
-import Postgres
-import SyncCore
-
-/// Failures of the store that are not the client's fault in the request body.
+/// Failures of the store that are not invalid request bodies.
 enum StoreError: Error {
     /// Another transaction created the same record first; the whole push is run again.
     case lostInsertRace
-    case database(PostgresError)
+    /// The Idempotency-Key was used before with a different request body.
+    case idempotencyKeyReused
+    /// No open conflict with this id in the caller's tenant.
+    case conflictNotFound
+    /// The conflict was resolved already.
+    case conflictAlreadyResolved
 }

@@ -7,11 +7,29 @@ import SyncCore
 /// Serves the sync API on one worker thread, with that thread's own database connection.
 final class SyncHandler: RequestHandler {
     static let prefix = "/api/client/sync/"
-    private static let endpoints = ["push", "pull", "pull-pending"]
-    private static let pushAttempts = 3
 
-    private let configuration: Configuration
-    private let registry: Registry
+    /// What an endpoint gets once the request is authenticated and its body parsed.
+    struct Call {
+        let body: JSON
+        let bodyText: String
+        let tenant: Tenant
+        let claims: Claims
+        let request: HTTPRequest
+        let store: SyncStore
+
+        var requestID: String? { request.parameter("REQUEST_ID") }
+    }
+
+    private static let endpoints: [String: @Sendable (SyncHandler) -> (Call) throws -> HTTPResponse] = [
+        "push": { $0.push },
+        "pull": { $0.pull },
+        "pull-pending": { $0.pending },
+        "conflicts": { $0.conflicts },
+        "conflicts/resolve": { $0.resolve },
+    ]
+
+    let configuration: Configuration
+    let registry: Registry
     private let verifier: TokenVerifier
     private let tenants: TenantDirectory
     private var store: SyncStore?
@@ -30,6 +48,8 @@ final class SyncHandler: RequestHandler {
             return error.response
         } catch let error as RequestError {
             return APIError.from(error).response
+        } catch let error as StoreError {
+            return APIError.from(error).response
         } catch let error as PostgresError where error.meansUnavailable {
             store = nil
             Log.error("database unavailable", [("error", .string(error.description)), ("requestId", requestID(request))])
@@ -46,8 +66,7 @@ final class SyncHandler: RequestHandler {
 
     private func respond(to request: HTTPRequest) throws -> HTTPResponse {
         guard request.path.hasPrefix(SyncHandler.prefix),
-              case let endpoint = String(request.path.dropFirst(SyncHandler.prefix.count)),
-              SyncHandler.endpoints.contains(endpoint)
+              let endpoint = SyncHandler.endpoints[String(request.path.dropFirst(SyncHandler.prefix.count))]
         else { throw APIError.notFound(request.path) }
         guard request.method == "POST" else { throw APIError.methodNotAllowed(allowed: "POST") }
 
@@ -66,11 +85,9 @@ final class SyncHandler: RequestHandler {
         } catch {
             throw RequestError.malformedJSON(error)
         }
-        switch endpoint {
-        case "push": return try push(body, tenant: tenant, store: store)
-        case "pull": return try pull(body, tenant: tenant, store: store)
-        default: return try pending(body, tenant: tenant, store: store)
-        }
+        let call = Call(body: body, bodyText: String(decoding: request.body, as: UTF8.self), tenant: tenant,
+                        claims: claims, request: request, store: store)
+        return try endpoint(self)(call)
     }
 
     private func authenticate(_ request: HTTPRequest) throws -> Claims {
@@ -106,48 +123,5 @@ final class SyncHandler: RequestHandler {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-
-    private func push(_ body: JSON, tenant: Tenant, store: SyncStore) throws -> HTTPResponse {
-        let request = try PushRequest.parse(body, registry: registry, maxRecords: configuration.maximumPushRecords)
-        var attempt = 1
-        while true {
-            do {
-                let result = try store.push(request, tenant: tenant.id, strategy: tenant.strategy(for:),
-                                            newID: { UUID().uuidString.lowercased() })
-                var text = "{\"success\":true,\"data\":[" + result.records.joined(separator: ",") + "],\"conflicts\":"
-                text += JSON.array(result.conflicts.map(\.json)).serialized
-                text += ",\"syncTimestamp\":\"\((request.lastSyncTimestamp ?? .epoch).description)\"}"
-                return JSONResponse.ok(text)
-            } catch let error as PostgresError where error.sqlState?.meansRetry == true && attempt < SyncHandler.pushAttempts {
-                attempt += 1
-            } catch StoreError.lostInsertRace where attempt < SyncHandler.pushAttempts {
-                attempt += 1
-            }
-        }
-    }
-
-    private func pull(_ body: JSON, tenant: Tenant, store: SyncStore) throws -> HTTPResponse {
-        let request = try PullRequest.parse(body, registry: registry)
-        let (records, position) = try store.pull(request, tenant: tenant.id)
-        return JSONResponse.ok(recordsBody(records, syncTimestamp: position))
-    }
-
-    private func pending(_ body: JSON, tenant: Tenant, store: SyncStore) throws -> HTTPResponse {
-        let request = try PendingRequest.parse(body, registry: registry)
-        let records = try store.pending(request, tenant: tenant.id)
-        return JSONResponse.ok(recordsBody(records, syncTimestamp: (request.lastSyncTimestamp ?? .epoch).description))
-    }
-
-    /// `{"success":true,"data":{"type":[rows...]},"syncTimestamp":"..."}` from the rows' JSON text.
-    private func recordsBody(_ records: [(EntityType, [String])], syncTimestamp: String) -> String {
-        var text = "{\"success\":true,\"data\":{"
-        for (index, (entityType, rows)) in records.enumerated() {
-            if index > 0 { text += "," }
-            JSON.string(entityType.name).write(to: &text)
-            text += ":[" + rows.joined(separator: ",") + "]"
-        }
-        text += "},\"syncTimestamp\":\"\(syncTimestamp)\"}"
-        return text
     }
 }

@@ -9,7 +9,7 @@ struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, Token.self]
+        subcommands: [Serve.self, Migrate.self, Prune.self, TenantCommand.self, Token.self]
     )
 }
 
@@ -63,6 +63,18 @@ struct Migrate: ParsableCommand {
     }
 }
 
+struct Prune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove history older than $SYNC_LOG_RETENTION_DAYS and expired Idempotency-Keys (serve does it every minute).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let pruned = try Maintenance.prune(connection: database.connect(), configuration: environmentConfiguration)
+        print("removed \(pruned.log) log entries and \(pruned.keys) idempotency keys")
+    }
+}
+
 struct TenantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant", abstract: "Manage tenants.",
@@ -105,7 +117,7 @@ struct TenantCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Argument var id: String
         @Option(name: .customLong("conflict-resolution"),
-                help: "server-wins, client-wins, last-write-wins, merge, or default (each entity type's own)")
+                help: "server-wins, client-wins, last-write-wins, merge, manual, or default (each entity type's own)")
         var conflictResolution: String?
 
         func run() throws {

@@ -3,6 +3,7 @@ import XCTest
 
 final class PushValidationTests: XCTestCase {
     let registry = Registry.standard
+    let limits = PageLimits(defaultLimit: 100, maximumLimit: 500)
 
     func parse(_ text: String, maxRecords: Int = 1000) throws(RequestError) -> PushRequest {
         let body: JSON
@@ -83,12 +84,12 @@ final class PushValidationTests: XCTestCase {
     }
 
     func testPullAndPendingRequests() throws {
-        let pull = try PullRequest.parse(try JSON.parse(#"{"lastSyncTimestamp":"2024-01-01T00:00:00.000Z","entityTypes":["interactions"]}"#), registry: registry)
+        let pull = try PullRequest.parse(try JSON.parse(#"{"lastSyncTimestamp":"2024-01-01T00:00:00.000Z","entityTypes":["interactions"]}"#), registry: registry, limits: limits)
         XCTAssertEqual(pull.entityTypes.map(\.name), ["interactions"])
         XCTAssertEqual(pull.since?.description, "2024-01-01T00:00:00.000000Z")
-        XCTAssertEqual(try PullRequest.parse(try JSON.parse("{}"), registry: registry).entityTypes.count, 2)
-        XCTAssertThrowsError(try PullRequest.parse(try JSON.parse(#"{"entityTypes":["nope"]}"#), registry: registry))
-        XCTAssertThrowsError(try PullRequest.parse(try JSON.parse(#"{"lastSyncTimestamp":"yesterday"}"#), registry: registry))
-        XCTAssertThrowsError(try PendingRequest.parse(try JSON.parse(#"{"entityTypes":"end_user"}"#), registry: registry))
+        XCTAssertEqual(try PullRequest.parse(try JSON.parse("{}"), registry: registry, limits: limits).entityTypes.count, 2)
+        XCTAssertThrowsError(try PullRequest.parse(try JSON.parse(#"{"entityTypes":["nope"]}"#), registry: registry, limits: limits))
+        XCTAssertThrowsError(try PullRequest.parse(try JSON.parse(#"{"lastSyncTimestamp":"yesterday"}"#), registry: registry, limits: limits))
+        XCTAssertThrowsError(try PendingRequest.parse(try JSON.parse(#"{"entityTypes":"end_user"}"#), registry: registry, limits: limits))
     }
 }

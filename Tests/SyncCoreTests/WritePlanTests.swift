@@ -28,7 +28,7 @@ final class WritePlanTests: XCTestCase {
     func written(_ plan: WritePlan) -> JSONObject? {
         switch plan.action {
         case .insert(let record), .update(let record, _): return record
-        case .keep: return nil
+        case .keep, .awaitDecision: return nil
         }
     }
 

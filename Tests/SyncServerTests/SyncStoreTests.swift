@@ -8,15 +8,29 @@ import XCTest
 final class SyncStoreTests: XCTestCase {
     let registry = Registry.standard
 
+    static let limits = PageLimits(defaultLimit: 1000, maximumLimit: 5000)
+
     func push(_ store: SyncStore, tenant: String, _ text: String, strategy: ConflictStrategy = .serverWins) throws -> PushResult {
-        let request = try PushRequest.parse(try JSON.parse(text), registry: registry, maxRecords: 1000)
-        return try store.push(request, tenant: tenant, strategy: { _ in strategy }, newID: { UUID().uuidString.lowercased() })
+        try SyncStoreTests.push(store, tenant: tenant, text, strategy: strategy)
+    }
+
+    /// Pushes and returns what the push stored, parsed back.
+    static func push(_ store: SyncStore, tenant: String, _ text: String, strategy: ConflictStrategy = .serverWins) throws -> PushResult {
+        let request = try PushRequest.parse(try JSON.parse(text), registry: .standard, maxRecords: 1000)
+        let context = PushContext(tenant: Tenant(id: tenant, isActive: true, conflictStrategy: strategy), subject: "tester",
+                                  requestID: nil, newID: { UUID().uuidString.lowercased() })
+        var captured = PushResult()
+        _ = try store.push(request, context: context, idempotency: nil) { result in
+            captured = result
+            return ""
+        }
+        return captured
     }
 
     func pull(_ store: SyncStore, tenant: String, since: String? = nil, types: [String] = ["end_user", "interactions"]) throws -> (records: [String: [JSONObject]], position: String) {
         var body = JSONObject([("entityTypes", .array(types.map(JSON.string)))])
         if let since { body["lastSyncTimestamp"] = .string(since) }
-        let (records, position) = try store.pull(try PullRequest.parse(.object(body), registry: registry), tenant: tenant)
+        let (records, _, position) = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
         var result: [String: [JSONObject]] = [:]
         for (type, rows) in records { result[type.name] = try rows.map { try XCTUnwrap(JSON.parse($0).objectValue) } }
         return (result, position)
@@ -106,8 +120,8 @@ final class SyncStoreTests: XCTestCase {
         let afterInsert = try pull(store, tenant: tenant, since: before)
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["name"], .string("Admin made"))
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["version"], .int(1))
-        let pending = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry), tenant: tenant)
-        XCTAssertEqual(pending.first?.1.count, 1, "a direct insert is pending")
+        let pending = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
+        XCTAssertEqual(pending.records.first?.1.count, 1, "a direct insert is pending")
 
         try connection.execute("UPDATE end_user SET name = 'Admin edited' WHERE tenant_id = $1 AND id = $2", [tenant, id])
         let afterUpdate = try pull(store, tenant: tenant, since: afterInsert.position)
@@ -128,10 +142,8 @@ final class SyncStoreTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: writers) { index in
             do {
                 let own = SyncStore(connection: try Connection(url: url), registry: Registry.standard)
-                let request = try PushRequest.parse(
-                    try JSON.parse(#"{"changes":{"end_user":[{"id":"\#(id)","name":"writer \#(index)","version":1}]}}"#),
-                    registry: Registry.standard, maxRecords: 10)
-                let result = try own.push(request, tenant: tenant, strategy: { _ in .serverWins }, newID: { "" })
+                let result = try SyncStoreTests.push(own, tenant: tenant,
+                                                     #"{"changes":{"end_user":[{"id":"\#(id)","name":"writer \#(index)","version":1}]}}"#)
                 outcomes.record(conflicted: !result.conflicts.isEmpty)
             } catch {
                 outcomes.record(error: "\(error)")

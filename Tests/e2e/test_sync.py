@@ -103,8 +103,12 @@ def test_conflict_strategies(make_client, strategy, client_time, expected_name, 
     device, record_id = conflict_setup(make_client, strategy)
     response = device.push({"end_user": [{"id": record_id, "name": "Stale edit", "version": 1, "updatedAt": client_time}]})
     body = response.json()
+    conflict_id = body["conflicts"][0].pop("conflictId")
     assert body["conflicts"] == [{"entityType": "end_user", "id": record_id, "strategy": strategy,
                                   "clientVersion": 1, "serverVersion": 2, "winner": winner}]
+    recorded = sql("SELECT entity_type, record_id, client_version, server_version, strategy, outcome, pushed_by, "
+                   "client_payload->>'name', server_payload->>'name' FROM sync_conflicts WHERE id = :'p1'", conflict_id)
+    assert recorded == f"end_user|{record_id}|1|2|{strategy}|{winner}|device-1|Stale edit|Server edit"
     stored = body["data"][0]
     assert stored["name"] == expected_name and stored["email"] == expected_email
     assert stored["version"] == (2 if winner == "server" else 3)

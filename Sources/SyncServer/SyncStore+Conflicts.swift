@@ -1,0 +1,55 @@
+import Postgres
+import SyncCore
+
+extension SyncStore {
+    /// The tenant's open conflicts (those of the `manual` strategy), oldest first.
+    func openConflicts(tenant: String, limit: Int) throws -> [String] {
+        let rows = try connection.execute(prepared: "conflict.open", """
+            SELECT json_build_object('conflictId', id, 'entityType', entity_type, 'id', record_id, 'strategy', strategy, \
+                'clientVersion', client_version, 'serverVersion', server_version, 'clientPayload', client_payload, \
+                'serverPayload', server_payload, 'pushedBy', pushed_by, 'createdAt', sync_iso(created_at))::text \
+            FROM sync_conflicts WHERE tenant_id = $1 AND outcome = 'open' ORDER BY id LIMIT $2::integer
+            """, [tenant, String(limit)])
+        return (0..<rows.rowCount).compactMap { rows.string(row: $0, column: 0) }
+    }
+
+    /// Settles an open conflict and writes the outcome as a new version of the record, so that every
+    /// device receives it with its next pull. Returns the record as stored.
+    func resolveConflict(
+        _ request: ResolveRequest, registry: Registry, context: PushContext
+    ) throws -> String {
+        try connection.transaction {
+            let tenant = context.tenant.id
+            let conflict = try connection.execute(prepared: "conflict.lock", """
+                SELECT entity_type, record_id::text, client_payload::text, outcome FROM sync_conflicts \
+                WHERE tenant_id = $1 AND id = $2::bigint FOR UPDATE
+                """, [tenant, String(request.conflictID)])
+            guard conflict.rowCount == 1, let typeName = conflict.string(row: 0, column: 0),
+                  let entityType = registry.entityType(named: typeName), let recordID = conflict.string(row: 0, column: 1)
+            else { throw StoreError.conflictNotFound }
+            guard conflict.string(row: 0, column: 3) == "open" else { throw StoreError.conflictAlreadyResolved }
+            let clientValues = conflict.string(row: 0, column: 2).flatMap { try? JSON.parse($0).objectValue } ?? JSONObject()
+            let merged = try request.record.map { try PushItem.validated($0, entityType: entityType).values }
+
+            try connection.execute(prepared: "log.context",
+                                   "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)",
+                                   [context.subject, context.requestID])
+            let statements = sql(entityType)
+            let locked = try connection.execute(prepared: "\(typeName).lock", statements.selectForUpdate,
+                                                [tenant, SQLValue.uuidArray([recordID])])
+            guard let text = locked.string(row: 0, column: 0), let stored = try? JSON.parse(text).objectValue else {
+                throw StoreError.conflictNotFound
+            }
+            let record = WritePlan.resolve(request.resolution, stored: stored, clientValues: clientValues, merged: merged, entityType: entityType)
+            let version = stored[SyncFields.versionName]?.intValue ?? 1
+            let written = try connection.execute(prepared: "\(typeName).update", statements.update,
+                                                 statements.writeParameters(tenant: tenant, record: record) + [String(version)])
+            guard let row = written.string(row: 0, column: 0) else { throw StoreError.lostInsertRace }
+            try connection.execute(prepared: "conflict.resolve", """
+                UPDATE sync_conflicts SET outcome = $3, resolution = $3, resolved_at = clock_timestamp(), resolved_by = $4 \
+                WHERE tenant_id = $1 AND id = $2::bigint
+                """, [tenant, String(request.conflictID), request.resolution.rawValue, context.subject])
+            return row
+        }
+    }
+}

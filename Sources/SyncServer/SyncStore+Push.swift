@@ -1,0 +1,151 @@
+import Postgres
+import SyncCore
+
+extension SyncStore {
+    /// Applies a push in one transaction: all of it or nothing. `render` makes the response body,
+    /// which is stored with the Idempotency-Key (when there is one) in the same transaction.
+    func push(
+        _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
+    ) throws -> PushOutcome {
+        try connection.transaction {
+            let tenant = context.tenant.id
+            if let idempotency, let stored = try claim(idempotency, tenant: tenant) {
+                return .replayed(stored)
+            }
+            try connection.execute(prepared: "log.context",
+                                   "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)",
+                                   [context.subject, context.requestID])
+            var result = PushResult()
+            var issues: [ValidationIssue] = []
+            for batch in request.batches {
+                try apply(batch, context: context, result: &result, issues: &issues)
+            }
+            guard issues.isEmpty else { throw RequestError.invalid(issues) }
+            let body = render(result)
+            if let idempotency {
+                try connection.execute(prepared: "idempotency.save",
+                                       "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2",
+                                       [tenant, idempotency.key, body])
+            }
+            return .applied(body)
+        }
+    }
+
+    /// Takes the key for this push, or returns the response stored for it. Waits while another
+    /// transaction holds the same key, so concurrent retries apply once.
+    private func claim(_ idempotency: IdempotencyKey, tenant: String) throws -> String? {
+        let claimed = try connection.execute(prepared: "idempotency.claim", """
+            INSERT INTO idempotency_keys AS k (tenant_id, key, request_hash) \
+            VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex')) \
+            ON CONFLICT (tenant_id, key) DO UPDATE \
+                SET request_hash = EXCLUDED.request_hash, response = NULL, created_at = clock_timestamp() \
+                WHERE k.created_at < clock_timestamp() - make_interval(secs => $4::integer) \
+            RETURNING true
+            """, [tenant, idempotency.key, idempotency.body, String(idempotency.lifetimeSeconds)])
+        if claimed.rowCount == 1 { return nil }
+        let stored = try connection.execute(prepared: "idempotency.read", """
+            SELECT request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex'), response \
+            FROM idempotency_keys WHERE tenant_id = $1 AND key = $2
+            """, [tenant, idempotency.key, idempotency.body])
+        guard stored.bool(row: 0, column: 0) == true, let response = stored.string(row: 0, column: 1) else {
+            throw StoreError.idempotencyKeyReused
+        }
+        return response
+    }
+
+    private func apply(_ batch: PushBatch, context: PushContext, result: inout PushResult, issues: inout [ValidationIssue]) throws {
+        let statements = sql(batch.entityType)
+        let entityName = batch.entityType.name
+        let strategy = context.tenant.strategy(for: batch.entityType)
+        let tenant = context.tenant.id
+        issues += try missingReferences(batch, tenant: tenant)
+        var stored = try lockedRecords(batch, tenant: tenant)
+        for item in batch.items {
+            let id = item.id ?? context.newID()
+            let plan: WritePlan
+            switch WritePlan.decide(item: item, id: id, stored: stored[id], entityType: batch.entityType, strategy: strategy) {
+            case .failure(let issue):
+                issues.append(issue)
+                continue
+            case .success(let decided):
+                plan = decided
+            }
+            guard issues.isEmpty else { continue }
+            let row: String
+            switch plan.action {
+            case .insert(let record):
+                let rows = try connection.execute(prepared: "\(entityName).insert", statements.insert,
+                                                  statements.writeParameters(tenant: tenant, record: record))
+                guard let text = rows.string(row: 0, column: 0) else { throw StoreError.lostInsertRace }
+                row = text
+            case .update(let record, let expectedVersion):
+                let rows = try connection.execute(
+                    prepared: "\(entityName).update", statements.update,
+                    statements.writeParameters(tenant: tenant, record: record) + [String(expectedVersion)])
+                guard let text = rows.string(row: 0, column: 0) else { throw StoreError.lostInsertRace }
+                row = text
+            case .keep:
+                row = JSON.object(stored[id] ?? JSONObject()).serialized
+            case .awaitDecision:
+                var marked = stored[id] ?? JSONObject()
+                marked[SyncFields.syncStatusName] = .string("conflict")
+                row = JSON.object(marked).serialized
+            }
+            if var conflict = plan.conflict, let server = stored[id] {
+                conflict.conflictID = try record(conflict, client: item.values, server: server, context: context)
+                result.conflicts.append(conflict)
+            }
+            if case .awaitDecision = plan.action {} else if let object = try? JSON.parse(row).objectValue {
+                stored[id] = object
+            }
+            result.records.append(row)
+        }
+    }
+
+    /// Stores a conflict in `sync_conflicts`; returns its id.
+    private func record(_ conflict: ConflictReport, client: JSONObject, server: JSONObject, context: PushContext) throws -> Int64 {
+        let rows = try connection.execute(prepared: "conflict.record", """
+            INSERT INTO sync_conflicts (tenant_id, entity_type, record_id, client_version, server_version, \
+                client_payload, server_payload, strategy, outcome, pushed_by, request_id) \
+            VALUES ($1, $2, $3::uuid, $4::integer, $5::integer, $6::jsonb, $7::jsonb, $8, $9, $10, $11) RETURNING id
+            """, [context.tenant.id, conflict.entityType, conflict.id, String(conflict.clientVersion), String(conflict.serverVersion),
+                  JSON.object(client).serialized, JSON.object(server).serialized, conflict.strategy.rawValue,
+                  conflict.winner.rawValue, context.subject, context.requestID])
+        return rows.int(row: 0, column: 0) ?? 0
+    }
+
+    /// The server copies of the batch's records, locked until the transaction ends.
+    private func lockedRecords(_ batch: PushBatch, tenant: String) throws -> [String: JSONObject] {
+        let ids = Array(Set(batch.items.compactMap(\.id)))
+        guard !ids.isEmpty else { return [:] }
+        let rows = try connection.execute(prepared: "\(batch.entityType.name).lock", sql(batch.entityType).selectForUpdate,
+                                          [tenant, SQLValue.uuidArray(ids.sorted())])
+        var records: [String: JSONObject] = [:]
+        for index in 0..<rows.rowCount {
+            guard let bytes = rows.bytes(row: index, column: 0), let object = try? JSON.parse(bytes).objectValue,
+                  let id = object[SyncFields.idName]?.stringValue
+            else { continue }
+            records[id] = object
+        }
+        return records
+    }
+
+    /// Reference fields that name no record of the referenced type in this tenant.
+    private func missingReferences(_ batch: PushBatch, tenant: String) throws -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        for field in batch.entityType.fields {
+            guard let target = field.references, let targetSQL = statements[target] else { continue }
+            let named = Set(batch.items.compactMap { $0.values[field.name]?.stringValue })
+            guard !named.isEmpty else { continue }
+            let rows = try connection.execute(prepared: "\(target).exists", targetSQL.existingIDs,
+                                              [tenant, SQLValue.uuidArray(named.sorted())])
+            let existing = Set((0..<rows.rowCount).compactMap { rows.string(row: $0, column: 0) })
+            for item in batch.items {
+                guard let id = item.values[field.name]?.stringValue, !existing.contains(id) else { continue }
+                issues.append(ValidationIssue(entityType: batch.entityType.name, index: item.index, field: field.name,
+                                              "does not name a \(target) record of this tenant"))
+            }
+        }
+        return issues
+    }
+}
