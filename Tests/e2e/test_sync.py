@@ -144,3 +144,15 @@ def test_plain_http_port_serves_the_same_api(make_client):
     device = make_client(https=False)
     assert device.push({"end_user": [{"name": "over http"}]}).status_code == 200
     assert len(device.pull().json()["data"]["end_user"]) == 1
+
+
+def test_cancelled_interactions_reach_other_devices(make_client):
+    tenant = new_tenant()
+    first = make_client(tenant=tenant, sub="a")
+    second = make_client(tenant=tenant, sub="b")
+    interaction = first.push({"interactions": [{"type": "meeting"}]}).json()["data"][0]
+    second.pull()
+    first.push({"interactions": [{"id": interaction["id"], "status": "cancelled", "version": 1}]})
+    pulled = second.pull().json()["data"]["interactions"]
+    assert [(i["id"], i["status"]) for i in pulled] == [(interaction["id"], "cancelled")]
+    assert second.pull_pending(["interactions"]).json()["data"]["interactions"] == []
