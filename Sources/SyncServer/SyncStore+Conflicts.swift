@@ -31,9 +31,7 @@ extension SyncStore {
             let clientValues = conflict.string(row: 0, column: 2).flatMap { try? JSON.parse($0).objectValue } ?? JSONObject()
             let merged = try request.record.map { try PushItem.validated($0, entityType: entityType).values }
 
-            try connection.execute(prepared: "log.context",
-                                   "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)",
-                                   [context.subject, context.requestID])
+            try nameWriter(context)
             let statements = sql(entityType)
             let locked = try connection.execute(prepared: "\(typeName).lock", statements.selectForUpdate,
                                                 [tenant, SQLValue.uuidArray([recordID])])

@@ -12,9 +12,7 @@ extension SyncStore {
             if let idempotency, let stored = try claim(idempotency, tenant: tenant) {
                 return .replayed(stored)
             }
-            try connection.execute(prepared: "log.context",
-                                   "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)",
-                                   [context.subject, context.requestID])
+            try nameWriter(context)
             var result = PushResult()
             var issues: [ValidationIssue] = []
             for batch in request.batches {

@@ -62,6 +62,13 @@ struct SyncStore {
         }
     }
 
+    /// Names the pusher and request for the history trigger, for the rest of the transaction.
+    func nameWriter(_ context: PushContext) throws {
+        try connection.execute(prepared: "log.context",
+                               "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)",
+                               [context.subject, context.requestID])
+    }
+
     private func stampedRows(prepared name: String, _ statement: String, _ parameters: [String?]) throws -> [StampedRecord] {
         let rows = try connection.execute(prepared: name, statement, parameters)
         return (0..<rows.rowCount).compactMap { row in
