@@ -121,6 +121,16 @@ http {
     uwsgi_temp_path $RUN/nginx/tmp/uwsgi;
     scgi_temp_path $RUN/nginx/tmp/scgi;
     include $RUN/nginx/site.conf;
+
+    # Dev stack only: nginx alone, the baseline of scripts/bench.
+    server {
+        listen 127.0.0.1:${NGINX_BENCH_PORT:-8081};
+        access_log off;
+        location / {
+            default_type application/json;
+            return 200 '{"status":"ok"}';
+        }
+    }
 }
 CONF
     nginx -t -q -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" 2>&1 | grep -v 'could not open error log' >&2 || true
@@ -182,6 +192,7 @@ SYNC_HTTP_BASE_URL=http://127.0.0.1:$HTTP_PORT
 SYNC_DATABASE_URL=$DATABASE_URL
 SYNC_JWT_SECRET=$SECRET
 SYNC_CA_FILE=$RUN/tls/cert.pem
+SYNC_NGINX_BENCH_URL=http://127.0.0.1:${NGINX_BENCH_PORT:-8081}
 ENV
     chmod 600 "$RUN/stack.env"
 }

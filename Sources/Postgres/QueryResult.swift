@@ -36,6 +36,18 @@ public final class QueryResult {
         return value.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
+    /// Lends the value's bytes (text format) without copying; nil for SQL NULL. The buffer is only
+    /// valid inside `body`.
+    public func withBytes<R>(row: Int, column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        guard !isNull(row: row, column: column), let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
+            return try body(nil)
+        }
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        return try value.withMemoryRebound(to: UInt8.self, capacity: length) {
+            try body(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+
     public func int(row: Int, column: Int) -> Int64? {
         string(row: row, column: column).flatMap { Int64($0) }
     }

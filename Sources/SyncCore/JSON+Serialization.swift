@@ -34,7 +34,7 @@ extension JSON {
         }
     }
 
-    static func writeString(_ value: String, to output: inout String) {
+    public static func writeString(_ value: String, to output: inout String) {
         output += "\""
         for scalar in value.unicodeScalars {
             switch scalar {

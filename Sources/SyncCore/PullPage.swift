@@ -1,26 +1,14 @@
-/// A record read for a page, with its change stamp.
-public struct StampedRecord: Sendable {
-    public let stamp: Timestamp
-    /// The record's JSON text, passed through untouched.
-    public let json: String
-
-    public init(stamp: Timestamp, json: String) {
-        self.stamp = stamp
-        self.json = json
-    }
-}
-
 /// Picks one page of a pull out of the oldest changes of each entity type.
 public enum PullPage {
-    /// `candidates` holds, per entity type, its oldest `limit + 1` changes after the position, oldest
-    /// first. Returns the `limit` oldest changes across all types (per type, in order), whether more
-    /// exist, and the stamp of the last change returned.
-    public static func select(_ candidates: [[StampedRecord]], limit: Int) -> (records: [[String]], hasMore: Bool, last: Timestamp?) {
-        let all = candidates.enumerated().flatMap { type, records in records.map { (type, $0) } }
-            .sorted { $0.1.stamp < $1.1.stamp }
-        let taken = all.prefix(limit)
-        var records = Array(repeating: [String](), count: candidates.count)
-        for (type, record) in taken { records[type].append(record.json) }
-        return (records, all.count > limit, taken.last?.1.stamp)
+    /// `stamps` holds, per entity type, the change stamps of its oldest `limit + 1` changes after the
+    /// position, oldest first. Returns how many of each type's changes the page takes (a prefix of
+    /// each: together the `limit` oldest changes), whether more exist, and the last stamp taken.
+    public static func select(_ stamps: [[Timestamp]], limit: Int) -> (taken: [Int], hasMore: Bool, last: Timestamp?) {
+        let all = stamps.enumerated().flatMap { type, list in list.map { (type: type, stamp: $0) } }
+            .sorted { $0.stamp < $1.stamp }
+        let page = all.prefix(limit)
+        var taken = Array(repeating: 0, count: stamps.count)
+        for entry in page { taken[entry.type] += 1 }
+        return (taken, all.count > limit, page.last?.stamp)
     }
 }

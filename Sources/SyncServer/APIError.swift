@@ -87,6 +87,10 @@ enum JSONResponse {
     static let headers = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
 
     static func ok(_ body: String) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: headers, body: Array(body.utf8))
+        ok(Array(body.utf8))
+    }
+
+    static func ok(_ body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: headers, body: body)
     }
 }

@@ -4,59 +4,58 @@ import SyncCore
 /// only from the registry; every value is a bound parameter, `$1` always being the tenant.
 struct EntitySQL: Sendable {
     let entityType: EntityType
+    let coding: RowCoding
     /// The fields the service writes, in parameter order after the tenant ($2, $3, ...).
     let writtenFields: [Field]
+    /// Every field's column, in registry order: what each statement selects or returns.
+    let columns: String
     let selectForUpdate: String
     let insert: String
     let update: String
-    /// Rows changed after $2, oldest first, at most $3: the row's JSON and its change stamp.
+    /// One page of changes after $2 (at most $3): the tenant's clock, then per row its stamp and columns.
+    /// Always at least one row, so the clock comes from the same snapshot even when nothing changed.
     let changedSince: String
-    /// Pending rows changed after $2, oldest first, at most $3, then the pending rule's values.
+    /// Pending rows after $2 (at most $3), then the pending rule's values: the stamp, then the columns.
     let pending: String
     let existingIDs: String
 
     init(_ entityType: EntityType) {
         self.entityType = entityType
+        coding = RowCoding(entityType)
         let table = entityType.table
-        let json = EntitySQL.jsonExpression(entityType)
+        columns = entityType.fields.map(\.column).joined(separator: ", ")
         writtenFields = entityType.fields.filter { $0.access != .databaseManaged }
-        let columns = writtenFields.map(\.column)
+        let written = writtenFields.map(\.column)
         let values = writtenFields.enumerated().map { "$\($0.offset + 2)::\($0.element.type.sqlType)" }
         let versionParameter = writtenFields.count + 2
+        let stamp = "(extract(epoch FROM last_updated) * 1000000)::bigint"
 
-        selectForUpdate = "SELECT \(json) FROM \(table) WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE"
+        selectForUpdate = "SELECT \(columns) FROM \(table) WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE"
         insert = """
-            INSERT INTO \(table) (tenant_id, \(columns.joined(separator: ", "))) VALUES ($1, \(values.joined(separator: ", "))) \
-            ON CONFLICT (tenant_id, id) DO NOTHING RETURNING \(json)
+            INSERT INTO \(table) (tenant_id, \(written.joined(separator: ", "))) VALUES ($1, \(values.joined(separator: ", "))) \
+            ON CONFLICT (tenant_id, id) DO NOTHING RETURNING \(columns)
             """
-        let assignments = zip(columns, values).filter { $0.0 != "id" }.map { "\($0.0) = \($0.1)" }
+        let assignments = zip(written, values).filter { $0.0 != "id" }.map { "\($0.0) = \($0.1)" }
         update = """
             UPDATE \(table) SET \(assignments.joined(separator: ", ")) \
-            WHERE tenant_id = $1 AND id = $2::uuid AND version = $\(versionParameter)::integer RETURNING \(json)
+            WHERE tenant_id = $1 AND id = $2::uuid AND version = $\(versionParameter)::integer RETURNING \(columns)
             """
         changedSince = """
-            SELECT \(json), sync_iso(last_updated) FROM \(table) \
-            WHERE tenant_id = $1 AND last_updated > $2::timestamptz ORDER BY last_updated LIMIT $3::integer
+            SELECT c.clock, r.* FROM (SELECT (SELECT (extract(epoch FROM last_change) * 1000000)::bigint \
+            FROM sync_clock WHERE tenant_id = $1) AS clock) c \
+            LEFT JOIN LATERAL (SELECT \(stamp), \(columns) FROM \(table) \
+            WHERE tenant_id = $1 AND last_updated > $2::timestamptz ORDER BY last_updated LIMIT $3::integer) r ON true
             """
         let pendingConditions = entityType.pendingRule.conditions.enumerated().map { index, condition in
             let field = entityType.field(named: condition.field)!
             return "\(field.column) = $\(index + 4)::\(field.type.sqlType)"
         }
         pending = """
-            SELECT \(json), sync_iso(last_updated) FROM \(table) \
+            SELECT \(stamp), \(columns) FROM \(table) \
             WHERE tenant_id = $1 AND last_updated > $2::timestamptz AND \(pendingConditions.joined(separator: " AND ")) \
             ORDER BY last_updated LIMIT $3::integer
             """
         existingIDs = "SELECT id::text FROM \(table) WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
-    }
-
-    /// One `json_build_object` per row, keys in registry order, timestamps as RFC 3339 UTC text.
-    static func jsonExpression(_ entityType: EntityType) -> String {
-        let pairs = entityType.fields.map { field -> String in
-            let value = field.type == .timestamp ? "sync_iso(\(field.column))" : field.column
-            return "'\(field.name)', \(value)"
-        }
-        return "json_build_object(\(pairs.joined(separator: ", ")))::text"
     }
 
     /// The values of the pending rule, bound after the tenant, the position and the limit.

@@ -48,19 +48,18 @@ extension SyncHandler {
     func pull(_ call: Call) throws -> HTTPResponse {
         let request = try PullRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
         let page = try call.store.pull(request, tenant: call.tenant.id)
-        var text = recordsObject(page.records)
-        text += ",\"hasMore\":\(page.hasMore),\"syncTimestamp\":\"\(page.syncTimestamp)\"}"
-        return JSONResponse.ok(text)
+        var body = recordsObject(page.records)
+        body += Array(",\"hasMore\":\(page.hasMore),\"syncTimestamp\":\"\(page.syncTimestamp)\"}".utf8)
+        return JSONResponse.ok(body)
     }
 
     func pending(_ call: Call) throws -> HTTPResponse {
         let request = try PendingRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
         let page = try call.store.pending(request, tenant: call.tenant.id)
-        var text = recordsObject(page.records)
-        text += ",\"hasMore\":\(page.next != nil)"
+        var text = ",\"hasMore\":\(page.next != nil)"
         if let next = page.next { text += ",\"nextCursor\":" + JSON.string(next.text).serialized }
         text += ",\"syncTimestamp\":\"\((request.lastSyncTimestamp ?? .epoch).description)\"}"
-        return JSONResponse.ok(text)
+        return JSONResponse.ok(recordsObject(page.records) + Array(text.utf8))
     }
 
     func conflicts(_ call: Call) throws -> HTTPResponse {
@@ -81,14 +80,16 @@ extension SyncHandler {
         return JSONResponse.ok("{\"success\":true,\"data\":" + record + "}")
     }
 
-    /// `{"success":true,"data":{"type":[rows...]}` (left open) from the rows' JSON text.
-    private func recordsObject(_ records: [(EntityType, [String])]) -> String {
-        var text = "{\"success\":true,\"data\":{"
+    /// `{"success":true,"data":{"type":[rows...]}` (left open for the fields that follow).
+    private func recordsObject(_ records: [(EntityType, [UInt8])]) -> [UInt8] {
+        var output = Array("{\"success\":true,\"data\":{".utf8)
+        output.reserveCapacity(records.reduce(256) { $0 + $1.1.count + 32 })
         for (index, (entityType, rows)) in records.enumerated() {
-            if index > 0 { text += "," }
-            JSON.string(entityType.name).write(to: &text)
-            text += ":[" + rows.joined(separator: ",") + "]"
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output += Array(JSON.string(entityType.name).serialized.utf8)
+            output += Array(":[".utf8) + rows + [UInt8(ascii: "]")]
         }
-        return text + "}"
+        output.append(UInt8(ascii: "}"))
+        return output
     }
 }

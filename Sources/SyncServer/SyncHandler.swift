@@ -28,6 +28,12 @@ final class SyncHandler: RequestHandler {
         "conflicts/resolve": { $0.resolve },
     ]
 
+    /// Unauthenticated checks for load balancers and monitoring.
+    private static let probes: [String: @Sendable (SyncHandler) -> () throws -> HTTPResponse] = [
+        "/health": { $0.health },
+        "/ready": { $0.ready },
+    ]
+
     let configuration: Configuration
     let registry: Registry
     private let verifier: TokenVerifier
@@ -65,6 +71,10 @@ final class SyncHandler: RequestHandler {
     }
 
     private func respond(to request: HTTPRequest) throws -> HTTPResponse {
+        if let probe = SyncHandler.probes[request.path] {
+            guard request.method == "GET" || request.method == "HEAD" else { throw APIError.methodNotAllowed(allowed: "GET") }
+            return try probe(self)()
+        }
         guard request.path.hasPrefix(SyncHandler.prefix),
               let endpoint = SyncHandler.endpoints[String(request.path.dropFirst(SyncHandler.prefix.count))]
         else { throw APIError.notFound(request.path) }
@@ -111,10 +121,31 @@ final class SyncHandler: RequestHandler {
         return mediaType == "application/json" || (mediaType?.hasSuffix("+json") ?? false)
     }
 
+    /// 200 while this worker can take requests; no database work, so it stays cheap.
+    private func health() -> HTTPResponse {
+        JSONResponse.ok("{\"status\":\"ok\"}")
+    }
+
+    /// 200 only when the database answers and its schema matches the registry.
+    private func ready() throws -> HTTPResponse {
+        let problems: [String]
+        do {
+            problems = try SchemaCheck.mismatches(registry: registry, connection: connectedStore().connection)
+        } catch let error as PostgresError where error.meansUnavailable {
+            store = nil
+            throw APIError.unavailable()
+        }
+        guard problems.isEmpty else {
+            throw APIError(status: 503, code: "schema_mismatch", message: "the database schema does not match the registry",
+                           details: .array(problems.map(JSON.string)), headers: [("Retry-After", "5")])
+        }
+        return JSONResponse.ok("{\"status\":\"ready\"}")
+    }
+
     private func connectedStore() throws -> SyncStore {
         if let store, store.connection.isConnected { return store }
         let connection = try Connection(url: configuration.databaseURL)
-        let fresh = SyncStore(connection: connection, registry: registry)
+        let fresh = try SyncStore(connection: connection, registry: registry)
         store = fresh
         return fresh
     }

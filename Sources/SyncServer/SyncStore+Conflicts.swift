@@ -35,14 +35,14 @@ extension SyncStore {
             let statements = sql(entityType)
             let locked = try connection.execute(prepared: "\(typeName).lock", statements.selectForUpdate,
                                                 [tenant, SQLValue.uuidArray([recordID])])
-            guard let text = locked.string(row: 0, column: 0), let stored = try? JSON.parse(text).objectValue else {
-                throw StoreError.conflictNotFound
-            }
+            guard locked.rowCount == 1 else { throw StoreError.conflictNotFound }
+            let stored = statements.coding.record(locked, row: 0)
             let record = WritePlan.resolve(request.resolution, stored: stored, clientValues: clientValues, merged: merged, entityType: entityType)
             let version = stored[SyncFields.versionName]?.intValue ?? 1
             let written = try connection.execute(prepared: "\(typeName).update", statements.update,
                                                  statements.writeParameters(tenant: tenant, record: record) + [String(version)])
-            guard let row = written.string(row: 0, column: 0) else { throw StoreError.lostInsertRace }
+            guard written.rowCount == 1 else { throw StoreError.lostInsertRace }
+            let row = statements.coding.json(written, row: 0)
             try connection.execute(prepared: "conflict.resolve", """
                 UPDATE sync_conflicts SET outcome = $3, resolution = $3, resolved_at = clock_timestamp(), resolved_by = $4 \
                 WHERE tenant_id = $1 AND id = $2::bigint

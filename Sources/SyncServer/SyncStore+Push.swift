@@ -69,19 +69,22 @@ extension SyncStore {
                 plan = decided
             }
             guard issues.isEmpty else { continue }
+            let serverCopy = stored[id]
             let row: String
             switch plan.action {
             case .insert(let record):
                 let rows = try connection.execute(prepared: "\(entityName).insert", statements.insert,
                                                   statements.writeParameters(tenant: tenant, record: record))
-                guard let text = rows.string(row: 0, column: 0) else { throw StoreError.lostInsertRace }
-                row = text
+                guard rows.rowCount == 1 else { throw StoreError.lostInsertRace }
+                row = statements.coding.json(rows, row: 0)
+                stored[id] = statements.coding.record(rows, row: 0)
             case .update(let record, let expectedVersion):
                 let rows = try connection.execute(
                     prepared: "\(entityName).update", statements.update,
                     statements.writeParameters(tenant: tenant, record: record) + [String(expectedVersion)])
-                guard let text = rows.string(row: 0, column: 0) else { throw StoreError.lostInsertRace }
-                row = text
+                guard rows.rowCount == 1 else { throw StoreError.lostInsertRace }
+                row = statements.coding.json(rows, row: 0)
+                stored[id] = statements.coding.record(rows, row: 0)
             case .keep:
                 row = JSON.object(stored[id] ?? JSONObject()).serialized
             case .awaitDecision:
@@ -89,12 +92,9 @@ extension SyncStore {
                 marked[SyncFields.syncStatusName] = .string("conflict")
                 row = JSON.object(marked).serialized
             }
-            if var conflict = plan.conflict, let server = stored[id] {
+            if var conflict = plan.conflict, let server = serverCopy {
                 conflict.conflictID = try record(conflict, client: item.values, server: server, context: context)
                 result.conflicts.append(conflict)
-            }
-            if case .awaitDecision = plan.action {} else if let object = try? JSON.parse(row).objectValue {
-                stored[id] = object
             }
             result.records.append(row)
         }
@@ -118,12 +118,11 @@ extension SyncStore {
         guard !ids.isEmpty else { return [:] }
         let rows = try connection.execute(prepared: "\(batch.entityType.name).lock", sql(batch.entityType).selectForUpdate,
                                           [tenant, SQLValue.uuidArray(ids.sorted())])
+        let coding = sql(batch.entityType).coding
         var records: [String: JSONObject] = [:]
         for index in 0..<rows.rowCount {
-            guard let bytes = rows.bytes(row: index, column: 0), let object = try? JSON.parse(bytes).objectValue,
-                  let id = object[SyncFields.idName]?.stringValue
-            else { continue }
-            records[id] = object
+            let record = coding.record(rows, row: index)
+            if let id = record[SyncFields.idName]?.stringValue { records[id] = record }
         }
         return records
     }

@@ -6,7 +6,10 @@ struct SyncStore {
     let connection: Connection
     let statements: [String: EntitySQL]
 
-    init(connection: Connection, registry: Registry) {
+    /// Prepares the connection's session: timestamps are read in UTC (see `RowCoding`).
+    init(connection: Connection, registry: Registry) throws {
+        try connection.execute("SET TIME ZONE 'UTC'")
+        try connection.execute("SET DateStyle = 'ISO, YMD'")
         self.connection = connection
         self.statements = Dictionary(uniqueKeysWithValues: registry.entityTypes.map { ($0.name, EntitySQL($0)) })
     }
@@ -14,28 +17,38 @@ struct SyncStore {
     func sql(_ entityType: EntityType) -> EntitySQL { statements[entityType.name]! }
 
     /// One page of the tenant's records changed after `since`, oldest change first, with the position
-    /// to resume from. Everything is read from one snapshot, so the position covers exactly what was
-    /// returned: the last record's stamp when there is more, else the tenant's clock.
-    func pull(_ request: PullRequest, tenant: String) throws -> (records: [(EntityType, [String])], hasMore: Bool, syncTimestamp: String) {
-        try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-            let clock = try connection.execute(prepared: "clock", "SELECT sync_iso(last_change) FROM sync_clock WHERE tenant_id = $1", [tenant])
-            let since = request.since?.description ?? "-infinity"
-            let candidates = try request.entityTypes.map { entityType in
-                try stampedRows(prepared: "\(entityType.name).changed", sql(entityType).changedSince,
-                                [tenant, since, String(request.limit + 1)])
+    /// to resume from. Everything is read from one snapshot (one statement, or a repeatable-read
+    /// transaction for several types), so the position covers exactly what was returned: the last
+    /// record's stamp when there is more, else the tenant's clock.
+    func pull(_ request: PullRequest, tenant: String) throws -> (records: [(EntityType, [UInt8])], hasMore: Bool, syncTimestamp: String) {
+        let since = request.since?.description ?? "-infinity"
+        let read = {
+            try request.entityTypes.map { entityType in
+                try connection.execute(prepared: "\(entityType.name).changed", sql(entityType).changedSince,
+                                       [tenant, since, String(request.limit + 1)])
             }
-            let page = PullPage.select(candidates, limit: request.limit)
-            let position = page.hasMore
-                ? page.last!.description
-                : clock.string(row: 0, column: 0) ?? request.since?.description ?? Timestamp.epoch.description
-            return (Array(zip(request.entityTypes, page.records)), page.hasMore, position)
         }
+        let results = request.entityTypes.count == 1
+            ? try read()
+            : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
+        // Column 0 is the clock, column 1 the row's stamp (NULL on the single row of an empty page).
+        let stamps = results.map { result in
+            (0..<result.rowCount).compactMap { result.int(row: $0, column: 1).map(Timestamp.init(microsecondsSinceEpoch:)) }
+        }
+        let page = PullPage.select(stamps, limit: request.limit)
+        var records: [(EntityType, [UInt8])] = []
+        for (index, entityType) in request.entityTypes.enumerated() {
+            records.append((entityType, rowsJSON(results[index], count: page.taken[index], column: 2, coding: sql(entityType).coding)))
+        }
+        let clock = results.first.flatMap { $0.int(row: 0, column: 0) }.map(Timestamp.init(microsecondsSinceEpoch:))
+        let position = page.hasMore ? page.last : clock ?? request.since ?? .epoch
+        return (records, page.hasMore, (position ?? .epoch).description)
     }
 
     /// One page of the tenant's records that match each type's pending rule, types in request order.
-    func pending(_ request: PendingRequest, tenant: String) throws -> (records: [(EntityType, [String])], next: PendingCursor?) {
+    func pending(_ request: PendingRequest, tenant: String) throws -> (records: [(EntityType, [UInt8])], next: PendingCursor?) {
         try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-            var records: [(EntityType, [String])] = []
+            var records: [(EntityType, [UInt8])] = []
             var remaining = request.limit
             var next: PendingCursor?
             var started = request.cursor == nil
@@ -48,18 +61,30 @@ struct SyncStore {
                 }
                 guard remaining > 0, next == nil else { records.append((entityType, [])); continue }
                 let statements = sql(entityType)
-                let rows = try stampedRows(prepared: "\(entityType.name).pending", statements.pending,
-                                           [tenant, after, String(remaining + 1)] + statements.pendingParameters)
-                let taken = rows.prefix(remaining)
-                records.append((entityType, taken.map(\.json)))
-                remaining -= taken.count
+                let rows = try connection.execute(prepared: "\(entityType.name).pending", statements.pending,
+                                                  [tenant, after, String(remaining + 1)] + statements.pendingParameters)
+                let taken = min(rows.rowCount, remaining)
+                records.append((entityType, rowsJSON(rows, count: taken, column: 1, coding: statements.coding)))
+                remaining -= taken
                 let isLastType = entityType.name == request.entityTypes.last?.name
-                if let last = taken.last, rows.count > taken.count || (remaining == 0 && !isLastType) {
-                    next = PendingCursor(entityType: entityType.name, after: last.stamp)
+                if taken > 0, rows.rowCount > taken || (remaining == 0 && !isLastType),
+                   let stamp = rows.int(row: taken - 1, column: 0) {
+                    next = PendingCursor(entityType: entityType.name, after: Timestamp(microsecondsSinceEpoch: stamp))
                 }
             }
             return (records, next)
         }
+    }
+
+    /// The first `count` rows as comma-separated JSON objects.
+    private func rowsJSON(_ result: QueryResult, count: Int, column: Int, coding: RowCoding) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(count * 256)
+        for row in 0..<count {
+            if row > 0 { output.append(UInt8(ascii: ",")) }
+            coding.appendJSON(result, row: row, column: column, to: &output)
+        }
+        return output
     }
 
     /// Names the pusher and request for the history trigger, for the rest of the transaction.
@@ -67,15 +92,5 @@ struct SyncStore {
         try connection.execute(prepared: "log.context",
                                "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)",
                                [context.subject, context.requestID])
-    }
-
-    private func stampedRows(prepared name: String, _ statement: String, _ parameters: [String?]) throws -> [StampedRecord] {
-        let rows = try connection.execute(prepared: name, statement, parameters)
-        return (0..<rows.rowCount).compactMap { row in
-            guard let json = rows.string(row: row, column: 0),
-                  let stamp = rows.string(row: row, column: 1).flatMap(Timestamp.init(iso8601:))
-            else { return nil }
-            return StampedRecord(stamp: stamp, json: json)
-        }
     }
 }

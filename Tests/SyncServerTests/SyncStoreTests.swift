@@ -32,7 +32,10 @@ final class SyncStoreTests: XCTestCase {
         if let since { body["lastSyncTimestamp"] = .string(since) }
         let (records, _, position) = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
         var result: [String: [JSONObject]] = [:]
-        for (type, rows) in records { result[type.name] = try rows.map { try XCTUnwrap(JSON.parse($0).objectValue) } }
+        for (type, rows) in records {
+            let list = try JSON.parse([UInt8(ascii: "[")] + rows + [UInt8(ascii: "]")]).arrayValue ?? []
+            result[type.name] = try list.map { try XCTUnwrap($0.objectValue) }
+        }
         return (result, position)
     }
 
@@ -58,7 +61,7 @@ final class SyncStoreTests: XCTestCase {
     func testPushThenPullRoundTrip() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
-        let store = SyncStore(connection: connection, registry: registry)
+        let store = try SyncStore(connection: connection, registry: registry)
         let pushed = try push(store, tenant: tenant, #"{"changes":{"end_user":[{"name":"Integration Test User","email":"integration@test.com","sync_status":"pending"}]}}"#)
         let record = try XCTUnwrap(JSON.parse(pushed.records[0]).objectValue)
         XCTAssertEqual(record["sync_status"], .string("synced"))
@@ -74,7 +77,7 @@ final class SyncStoreTests: XCTestCase {
         let connection = try TestDatabase.connect()
         let a = try TestDatabase.makeTenant(connection)
         let b = try TestDatabase.makeTenant(connection)
-        let store = SyncStore(connection: connection, registry: registry)
+        let store = try SyncStore(connection: connection, registry: registry)
         let id = UUID().uuidString.lowercased()
         _ = try push(store, tenant: a, #"{"changes":{"end_user":[{"id":"\#(id)","name":"A's"}]}}"#)
         _ = try push(store, tenant: b, #"{"changes":{"end_user":[{"id":"\#(id)","name":"B's"}]}}"#)
@@ -87,7 +90,7 @@ final class SyncStoreTests: XCTestCase {
         let connection = try TestDatabase.connect()
         let a = try TestDatabase.makeTenant(connection)
         let b = try TestDatabase.makeTenant(connection)
-        let store = SyncStore(connection: connection, registry: registry)
+        let store = try SyncStore(connection: connection, registry: registry)
         let userID = UUID().uuidString.lowercased()
         _ = try push(store, tenant: a, #"{"changes":{"end_user":[{"id":"\#(userID)","name":"A's user"}]}}"#)
         XCTAssertThrowsError(try push(store, tenant: b, #"{"changes":{"interactions":[{"type":"call","client_user_id":"\#(userID)"}]}}"#)) { error in
@@ -103,7 +106,7 @@ final class SyncStoreTests: XCTestCase {
     func testRejectedPushWritesNothing() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
-        let store = SyncStore(connection: connection, registry: registry)
+        let store = try SyncStore(connection: connection, registry: registry)
         XCTAssertThrowsError(try push(store, tenant: tenant, """
             {"changes":{"end_user":[{"name":"would be stored"}],"interactions":[{"type":"call","client_user_id":"\(UUID().uuidString)"}]}}
             """))
@@ -113,7 +116,7 @@ final class SyncStoreTests: XCTestCase {
     func testDirectWritesAreSyncedLikePushedOnes() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
-        let store = SyncStore(connection: connection, registry: registry)
+        let store = try SyncStore(connection: connection, registry: registry)
         let before = try pull(store, tenant: tenant).position
         let id = UUID().uuidString.lowercased()
         try connection.execute("INSERT INTO end_user (tenant_id, id, name) VALUES ($1, $2, 'Admin made')", [tenant, id])
@@ -121,7 +124,8 @@ final class SyncStoreTests: XCTestCase {
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["name"], .string("Admin made"))
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["version"], .int(1))
         let pending = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
-        XCTAssertEqual(pending.records.first?.1.count, 1, "a direct insert is pending")
+        XCTAssertEqual(try JSON.parse([UInt8(ascii: "[")] + (pending.records.first?.1 ?? []) + [UInt8(ascii: "]")]).arrayValue?.count, 1,
+                       "a direct insert is pending")
 
         try connection.execute("UPDATE end_user SET name = 'Admin edited' WHERE tenant_id = $1 AND id = $2", [tenant, id])
         let afterUpdate = try pull(store, tenant: tenant, since: afterInsert.position)
@@ -133,7 +137,7 @@ final class SyncStoreTests: XCTestCase {
     func testConcurrentUpdatesOfOneVersionApplyOnce() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
-        let store = SyncStore(connection: connection, registry: registry)
+        let store = try SyncStore(connection: connection, registry: registry)
         let id = UUID().uuidString.lowercased()
         _ = try push(store, tenant: tenant, #"{"changes":{"end_user":[{"id":"\#(id)","name":"v1"}]}}"#)
         let url = ProcessInfo.processInfo.environment["SYNC_TEST_DATABASE_URL"]!
@@ -141,7 +145,7 @@ final class SyncStoreTests: XCTestCase {
         let outcomes = Outcomes()
         DispatchQueue.concurrentPerform(iterations: writers) { index in
             do {
-                let own = SyncStore(connection: try Connection(url: url), registry: Registry.standard)
+                let own = try SyncStore(connection: try Connection(url: url), registry: Registry.standard)
                 let result = try SyncStoreTests.push(own, tenant: tenant,
                                                      #"{"changes":{"end_user":[{"id":"\#(id)","name":"writer \#(index)","version":1}]}}"#)
                 outcomes.record(conflicted: !result.conflicts.isEmpty)

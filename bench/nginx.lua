@@ -1,0 +1,3 @@
+-- nginx alone: a location that answers `return 200` (dev stack only).
+dofile("bench/common.lua")
+wrk.method = "GET"
