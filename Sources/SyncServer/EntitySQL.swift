@@ -10,7 +10,10 @@ struct EntitySQL: Sendable {
     /// Every field's column, in registry order: what each statement selects or returns.
     let columns: String
     let selectForUpdate: String
+    /// Inserts the records given as one array per written field ($2, $3, ...), skipping ids that exist.
     let insert: String
+    /// Updates the records given as one array per written field, then an array of expected versions;
+    /// a record whose version moved on is skipped.
     let update: String
     /// One page of changes after $2 (at most $3): the tenant's clock, then per row its stamp and columns.
     /// Always at least one row, so the clock comes from the same snapshot even when nothing changed.
@@ -26,19 +29,23 @@ struct EntitySQL: Sendable {
         columns = entityType.fields.map(\.column).joined(separator: ", ")
         writtenFields = entityType.fields.filter { $0.access != .databaseManaged }
         let written = writtenFields.map(\.column)
-        let values = writtenFields.enumerated().map { "$\($0.offset + 2)::\($0.element.type.sqlType)" }
         let versionParameter = writtenFields.count + 2
         let stamp = "(extract(epoch FROM last_updated) * 1000000)::bigint"
 
         selectForUpdate = "SELECT \(columns) FROM \(table) WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE"
+        let arrays = writtenFields.enumerated().map { "$\($0.offset + 2)::\($0.element.type.sqlType)[]" }
+        let qualified = entityType.fields.map { "t.\($0.column)" }.joined(separator: ", ")
         insert = """
-            INSERT INTO \(table) (tenant_id, \(written.joined(separator: ", "))) VALUES ($1, \(values.joined(separator: ", "))) \
-            ON CONFLICT (tenant_id, id) DO NOTHING RETURNING \(columns)
+            INSERT INTO \(table) AS t (tenant_id, \(written.joined(separator: ", "))) \
+            SELECT $1, * FROM unnest(\(arrays.joined(separator: ", "))) \
+            ON CONFLICT (tenant_id, id) DO NOTHING RETURNING \(qualified)
             """
-        let assignments = zip(written, values).filter { $0.0 != "id" }.map { "\($0.0) = \($0.1)" }
+        let aliases = written.indices.map { "v\($0)" }
+        let assignments = zip(written, aliases).filter { $0.0 != "id" }.map { "\($0.0) = v.\($0.1)" }
         update = """
-            UPDATE \(table) SET \(assignments.joined(separator: ", ")) \
-            WHERE tenant_id = $1 AND id = $2::uuid AND version = $\(versionParameter)::integer RETURNING \(columns)
+            UPDATE \(table) AS t SET \(assignments.joined(separator: ", ")) \
+            FROM unnest(\(arrays.joined(separator: ", ")), $\(versionParameter)::integer[]) AS v(\(aliases.joined(separator: ", ")), expected) \
+            WHERE t.tenant_id = $1 AND t.id = v.v\(written.firstIndex(of: "id")!) AND t.version = v.expected RETURNING \(qualified)
             """
         changedSince = """
             SELECT c.clock, r.* FROM (SELECT (SELECT (extract(epoch FROM last_change) * 1000000)::bigint \
@@ -63,9 +70,9 @@ struct EntitySQL: Sendable {
         entityType.pendingRule.conditions.map { SQLValue.text($0.value) }
     }
 
-    /// Parameters of an insert or update of `record`: tenant, then each written field.
-    func writeParameters(tenant: String, record: JSONObject) -> [String?] {
-        [tenant] + writtenFields.map { SQLValue.text(record[$0.name] ?? .null) }
+    /// Parameters of an insert or update of `records`: the tenant, then one array per written field.
+    func writeParameters(tenant: String, records: [JSONObject]) -> [String?] {
+        [tenant] + writtenFields.map { field in SQLValue.array(records.map { SQLValue.text($0[field.name] ?? .null) }) }
     }
 }
 
@@ -80,6 +87,22 @@ enum SQLValue {
         case .string(let text): return text
         case .array, .object: return value.serialized
         }
+    }
+
+    /// A PostgreSQL array literal: every element quoted and escaped, NULL for nil.
+    static func array(_ elements: [String?]) -> String {
+        var literal = "{"
+        for (index, element) in elements.enumerated() {
+            if index > 0 { literal += "," }
+            guard let element else { literal += "NULL"; continue }
+            literal += "\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
+        }
+        return literal + "}"
     }
 
     /// A PostgreSQL array literal of UUIDs (already validated, so no quoting is needed).

@@ -40,7 +40,7 @@ extension SyncStore {
             let record = WritePlan.resolve(request.resolution, stored: stored, clientValues: clientValues, merged: merged, entityType: entityType)
             let version = stored[SyncFields.versionName]?.intValue ?? 1
             let written = try connection.execute(prepared: "\(typeName).update", statements.update,
-                                                 statements.writeParameters(tenant: tenant, record: record) + [String(version)])
+                                                 statements.writeParameters(tenant: tenant, records: [record]) + [SQLValue.array([String(version)])])
             guard written.rowCount == 1 else { throw StoreError.lostInsertRace }
             let row = statements.coding.json(written, row: 0)
             try connection.execute(prepared: "conflict.resolve", """

@@ -51,53 +51,93 @@ extension SyncStore {
         return response
     }
 
+    /// Applies one entity type's records: decides each under the row locks, then writes all inserts in
+    /// one statement and all updates in another. A record pushed twice in one request is applied in a
+    /// later round, against the outcome of the first.
     private func apply(_ batch: PushBatch, context: PushContext, result: inout PushResult, issues: inout [ValidationIssue]) throws {
-        let statements = sql(batch.entityType)
-        let entityName = batch.entityType.name
-        let strategy = context.tenant.strategy(for: batch.entityType)
         let tenant = context.tenant.id
+        let strategy = context.tenant.strategy(for: batch.entityType)
         issues += try missingReferences(batch, tenant: tenant)
         var stored = try lockedRecords(batch, tenant: tenant)
-        for item in batch.items {
-            let id = item.id ?? context.newID()
-            let plan: WritePlan
-            switch WritePlan.decide(item: item, id: id, stored: stored[id], entityType: batch.entityType, strategy: strategy) {
-            case .failure(let issue):
-                issues.append(issue)
-                continue
-            case .success(let decided):
-                plan = decided
+        let items = batch.items.map { (item: $0, id: $0.id ?? context.newID()) }
+        var rows = [String?](repeating: nil, count: items.count)
+        for round in rounds(items.map(\.id)) {
+            var plans: [(index: Int, plan: WritePlan)] = []
+            for index in round {
+                let (item, id) = items[index]
+                switch WritePlan.decide(item: item, id: id, stored: stored[id], entityType: batch.entityType, strategy: strategy) {
+                case .failure(let issue): issues.append(issue)
+                case .success(let plan): plans.append((index, plan))
+                }
             }
             guard issues.isEmpty else { continue }
-            let serverCopy = stored[id]
-            let row: String
-            switch plan.action {
-            case .insert(let record):
-                let rows = try connection.execute(prepared: "\(entityName).insert", statements.insert,
-                                                  statements.writeParameters(tenant: tenant, record: record))
-                guard rows.rowCount == 1 else { throw StoreError.lostInsertRace }
-                row = statements.coding.json(rows, row: 0)
-                stored[id] = statements.coding.record(rows, row: 0)
-            case .update(let record, let expectedVersion):
-                let rows = try connection.execute(
-                    prepared: "\(entityName).update", statements.update,
-                    statements.writeParameters(tenant: tenant, record: record) + [String(expectedVersion)])
-                guard rows.rowCount == 1 else { throw StoreError.lostInsertRace }
-                row = statements.coding.json(rows, row: 0)
-                stored[id] = statements.coding.record(rows, row: 0)
-            case .keep:
-                row = JSON.object(stored[id] ?? JSONObject()).serialized
-            case .awaitDecision:
-                var marked = stored[id] ?? JSONObject()
-                marked[SyncFields.syncStatusName] = .string("conflict")
-                row = JSON.object(marked).serialized
+            let written = try write(plans.map(\.plan.action), entityType: batch.entityType, tenant: tenant)
+            for (index, plan) in plans {
+                let id = items[index].id
+                let serverCopy = stored[id]
+                switch plan.action {
+                case .insert, .update:
+                    guard let row = written[id] else { throw StoreError.lostInsertRace }
+                    rows[index] = row.json
+                    stored[id] = row.record
+                case .keep:
+                    rows[index] = JSON.object(serverCopy ?? JSONObject()).serialized
+                case .awaitDecision:
+                    var marked = serverCopy ?? JSONObject()
+                    marked[SyncFields.syncStatusName] = .string("conflict")
+                    rows[index] = JSON.object(marked).serialized
+                }
+                if var conflict = plan.conflict, let server = serverCopy {
+                    conflict.conflictID = try record(conflict, client: items[index].item.values, server: server, context: context)
+                    result.conflicts.append(conflict)
+                }
             }
-            if var conflict = plan.conflict, let server = serverCopy {
-                conflict.conflictID = try record(conflict, client: item.values, server: server, context: context)
-                result.conflicts.append(conflict)
-            }
-            result.records.append(row)
         }
+        result.records += rows.compactMap { $0 }
+    }
+
+    /// Splits positions into rounds in which each id appears once, keeping request order.
+    private func rounds(_ ids: [String]) -> [[Int]] {
+        var seen: [String: Int] = [:]
+        var rounds: [[Int]] = []
+        for (index, id) in ids.enumerated() {
+            let round = seen[id, default: 0]
+            seen[id] = round + 1
+            if round == rounds.count { rounds.append([]) }
+            rounds[round].append(index)
+        }
+        return rounds
+    }
+
+    /// Runs the inserts and updates among `actions`, one statement each; returns the stored rows by id.
+    private func write(_ actions: [WritePlan.Action], entityType: EntityType, tenant: String) throws -> [String: (json: String, record: JSONObject)] {
+        let statements = sql(entityType)
+        var inserts: [JSONObject] = []
+        var updates: [JSONObject] = []
+        var expected: [String?] = []
+        for action in actions {
+            switch action {
+            case .insert(let record): inserts.append(record)
+            case .update(let record, let version): updates.append(record); expected.append(String(version))
+            case .keep, .awaitDecision: break
+            }
+        }
+        var written: [String: (json: String, record: JSONObject)] = [:]
+        func collect(_ rows: QueryResult) {
+            for row in 0..<rows.rowCount {
+                let record = statements.coding.record(rows, row: row)
+                if let id = record[SyncFields.idName]?.stringValue { written[id] = (statements.coding.json(rows, row: row), record) }
+            }
+        }
+        if !inserts.isEmpty {
+            collect(try connection.execute(prepared: "\(entityType.name).insert", statements.insert,
+                                           statements.writeParameters(tenant: tenant, records: inserts)))
+        }
+        if !updates.isEmpty {
+            collect(try connection.execute(prepared: "\(entityType.name).update", statements.update,
+                                           statements.writeParameters(tenant: tenant, records: updates) + [SQLValue.array(expected)]))
+        }
+        return written
     }
 
     /// Stores a conflict in `sync_conflicts`; returns its id.

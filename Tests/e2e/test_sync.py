@@ -156,3 +156,20 @@ def test_cancelled_interactions_reach_other_devices(make_client):
     pulled = second.pull().json()["data"]["interactions"]
     assert [(i["id"], i["status"]) for i in pulled] == [(interaction["id"], "cancelled")]
     assert second.pull_pending(["interactions"]).json()["data"]["interactions"] == []
+
+
+def test_same_record_twice_in_one_push_applies_in_order(client):
+    record_id = str(uuid.uuid4())
+    response = client.push({"end_user": [{"id": record_id, "name": "first"},
+                                         {"id": record_id, "name": "second", "version": 1},
+                                         {"id": record_id, "name": "stale", "version": 1}]})
+    body = response.json()
+    assert [(r["name"], r["version"]) for r in body["data"]] == [("first", 1), ("second", 2), ("second", 2)]
+    assert [(c["clientVersion"], c["serverVersion"]) for c in body["conflicts"]] == [(1, 2)]
+
+
+def test_text_survives_round_trip(client):
+    name = 'quote " backslash \\ tab \t newline \n unicode é 😀 \u2028 control \u0001'
+    record = client.push({"end_user": [{"name": name, "email": None}]}).json()["data"][0]
+    assert record["name"] == name and record["email"] is None
+    assert client.pull().json()["data"]["end_user"][0]["name"] == name
