@@ -5,11 +5,25 @@ import SyncCore
 /// UTC) into the API's JSON, without asking PostgreSQL to build JSON: formatting timestamps and objects
 /// there cost twenty times the row fetch itself.
 struct RowCoding {
+    /// How a column's text becomes JSON.
+    private enum Kind {
+        case number, timestamp, string
+    }
+
     let entityType: EntityType
     private let keys: [[UInt8]]
+    /// Per column, read once from the registry so the per-row loop touches no `Field`.
+    private let kinds: [Kind]
 
     init(_ entityType: EntityType) {
         self.entityType = entityType
+        kinds = entityType.fields.map { field in
+            switch field.type {
+            case .integer, .flag: return .number
+            case .timestamp: return .timestamp
+            case .uuid, .text, .oneOf: return .string
+            }
+        }
         var first = true
         keys = entityType.fields.map { field in
             var key: [UInt8] = first ? Array("{".utf8) : Array(",".utf8)
@@ -23,17 +37,14 @@ struct RowCoding {
 
     /// Appends row `row` (its fields starting at `column`) as a JSON object.
     func appendJSON(_ result: QueryResult, row: Int, column: Int = 0, to output: inout [UInt8]) {
-        for (index, field) in entityType.fields.enumerated() {
+        for index in kinds.indices {
             output += keys[index]
             result.withBytes(row: row, column: column + index) { bytes in
                 guard let bytes else { return output += RowCoding.null }
-                switch field.type {
-                case .integer, .flag:
-                    output += bytes
-                case .timestamp:
-                    RowCoding.appendTimestamp(bytes, to: &output)
-                case .uuid, .text, .oneOf:
-                    RowCoding.appendString(bytes, to: &output)
+                switch kinds[index] {
+                case .number: output += bytes
+                case .timestamp: RowCoding.appendTimestamp(bytes, to: &output)
+                case .string: RowCoding.appendString(bytes, to: &output)
                 }
             }
         }
@@ -72,27 +83,36 @@ struct RowCoding {
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// A JSON string with the escapes RFC 8259 requires (and U+2028/2029, for JavaScript clients).
+    /// Runs of bytes that need no escape are copied at once.
     static func appendString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        var runStart = 0
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
+            let needsEscape = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                || (byte == 0xE2 && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] & 0xFE) == 0xA8)
+            guard needsEscape else {
+                index += 1
+                continue
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
             switch byte {
             case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
             case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
             case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
             case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                output += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+            case 0xE2:
                 output += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
                 index += 2
             default:
-                output.append(byte)
+                output += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
             }
             index += 1
+            runStart = index
         }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         output.append(UInt8(ascii: "\""))
     }
 
