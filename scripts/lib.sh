@@ -151,6 +151,7 @@ nginx_stop() {
 
 service_env() {
     export SYNC_DATABASE_URL="$DATABASE_URL" SYNC_JWT_SECRET="$SECRET" SYNC_LISTEN="$RUN/sync.sock" SYNC_SOCKET_MODE=666
+    export SYNC_SCOREBOARD="/dev/shm/sync-scoreboard-$(echo -n "$RUN" | sha1sum | cut -c1-12)"
 }
 
 service_stop() {

@@ -49,6 +49,11 @@ struct APIError: Error {
                  headers: [("Retry-After", "1")])
     }
 
+    static func rateLimited(retryAfter: Int) -> APIError {
+        APIError(status: 429, code: "rate_limited", message: "your tenant is over its request rate; retry after \(retryAfter) s",
+                 headers: [("Retry-After", String(retryAfter))])
+    }
+
     static let internalError = APIError(status: 500, code: "internal_error", message: "the server failed to process the request")
 
     static func from(_ error: StoreError) -> APIError {

@@ -21,6 +21,12 @@ public struct Configuration: Sendable {
     public var idempotencyLifetimeSeconds: Int
     /// How long entries of `sync_log` are kept.
     public var logRetentionDays: Int
+    /// Requests per second per tenant (burst the same) for tenants without their own limit; 0 is unlimited.
+    public var defaultRateLimit: Int
+    /// The shared metrics and rate-limit file; one per service.
+    public var scoreboardPath: String
+    /// One JSON line per request on standard error.
+    public var logRequests: Bool
     /// How long SIGTERM waits for the requests in flight.
     public var shutdownGraceSeconds: Double
 
@@ -42,6 +48,9 @@ public struct Configuration: Sendable {
             pageMaximumLimit: environment["SYNC_PAGE_MAX_LIMIT"].flatMap { Int($0) } ?? 5000,
             idempotencyLifetimeSeconds: environment["SYNC_IDEMPOTENCY_TTL_SECONDS"].flatMap { Int($0) } ?? 86_400,
             logRetentionDays: environment["SYNC_LOG_RETENTION_DAYS"].flatMap { Int($0) } ?? 30,
+            defaultRateLimit: environment["SYNC_DEFAULT_RATE_LIMIT"].flatMap { Int($0) } ?? 0,
+            scoreboardPath: environment["SYNC_SCOREBOARD"] ?? "/dev/shm/sync-scoreboard",
+            logRequests: environment["SYNC_LOG_REQUESTS"].map { $0 != "0" && $0 != "false" } ?? true,
             shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10
         )
     }

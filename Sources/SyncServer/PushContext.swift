@@ -24,6 +24,6 @@ struct IdempotencyKey {
 
 /// What a push did: applied now, or answered from the response stored for its Idempotency-Key.
 enum PushOutcome {
-    case applied(String)
+    case applied(String, PushResult)
     case replayed(String)
 }

@@ -34,11 +34,12 @@ public enum SchemaCheck {
             for (name, column) in live where !known.contains(name) && !column.nullable && !column.hasDefault {
                 problems.append("\(entityType.table).\(name) is NOT NULL without a default but not in the registry")
             }
-            let trigger = try connection.execute(
-                "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
-                [entityType.table, "\(entityType.table)_track_change"])
-            if trigger.rowCount == 0 {
-                problems.append("trigger \(entityType.table)_track_change is missing on \(entityType.table)")
+            for suffix in ["track_change", "flush_clock", "log_inserts", "log_updates"] {
+                let name = "\(entityType.table)_\(suffix)"
+                let trigger = try connection.execute(
+                    "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
+                    [entityType.table, name])
+                if trigger.rowCount == 0 { problems.append("trigger \(name) is missing on \(entityType.table)") }
             }
         }
         return problems

@@ -24,8 +24,13 @@ public enum Server {
 
         let socket = try WorkerPool.listen(on: configuration.listen, mode: mode_t(configuration.socketMode))
         let pool = WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes)
+        let layout = MetricsLayout(registry: registry)
+        let board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: true)
+        let metrics = Metrics(board: board, layout: layout, workerSlot: 0)
+        metrics.claimSlot(threads: configuration.workerThreads)
+        let rateLimiter = RateLimiter(board: board, base: layout.rateLimiter)
         pool.start(threads: configuration.workerThreads) {
-            SyncHandler(configuration: configuration, registry: registry)
+            SyncHandler(configuration: configuration, registry: registry, metrics: metrics, rateLimiter: rateLimiter)
         }
         Log.info("serving", [("listen", .string(configuration.listen)), ("threads", .int(Int64(configuration.workerThreads)))])
         let received = waitForStopSignal(signals, configuration: configuration)

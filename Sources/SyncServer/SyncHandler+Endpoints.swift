@@ -21,7 +21,11 @@ extension SyncHandler {
                     return text + ",\"syncTimestamp\":\"\(position)\"}"
                 }
                 switch outcome {
-                case .applied(let body):
+                case .applied(let body, let result):
+                    trace.records = request.recordCount
+                    trace.conflicts = result.conflicts.count
+                    for batch in request.batches { metrics.pushed(batch.entityType.name, batch.items.count) }
+                    for conflict in result.conflicts { metrics.conflict(conflict.strategy) }
                     return JSONResponse.ok(body)
                 case .replayed(let body):
                     var response = JSONResponse.ok(body)
@@ -48,6 +52,7 @@ extension SyncHandler {
     func pull(_ call: Call) throws -> HTTPResponse {
         let request = try PullRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
         let page = try call.store.pull(request, tenant: call.tenant.id)
+        count(page.records)
         var body = recordsObject(page.records)
         body += Array(",\"hasMore\":\(page.hasMore),\"syncTimestamp\":\"\(page.syncTimestamp)\"}".utf8)
         return JSONResponse.ok(body)
@@ -56,6 +61,7 @@ extension SyncHandler {
     func pending(_ call: Call) throws -> HTTPResponse {
         let request = try PendingRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
         let page = try call.store.pending(request, tenant: call.tenant.id)
+        count(page.records)
         var text = ",\"hasMore\":\(page.next != nil)"
         if let next = page.next { text += ",\"nextCursor\":" + JSON.string(next.text).serialized }
         text += ",\"syncTimestamp\":\"\((request.lastSyncTimestamp ?? .epoch).description)\"}"
@@ -80,11 +86,18 @@ extension SyncHandler {
         return JSONResponse.ok("{\"success\":true,\"data\":" + record + "}")
     }
 
+    private func count(_ records: [(entityType: EntityType, rows: [UInt8], count: Int)]) {
+        for (entityType, _, count) in records {
+            trace.records += count
+            metrics.pulled(entityType.name, count)
+        }
+    }
+
     /// `{"success":true,"data":{"type":[rows...]}` (left open for the fields that follow).
-    private func recordsObject(_ records: [(EntityType, [UInt8])]) -> [UInt8] {
+    private func recordsObject(_ records: [(entityType: EntityType, rows: [UInt8], count: Int)]) -> [UInt8] {
         var output = Array("{\"success\":true,\"data\":{".utf8)
-        output.reserveCapacity(records.reduce(256) { $0 + $1.1.count + 32 })
-        for (index, (entityType, rows)) in records.enumerated() {
+        output.reserveCapacity(records.reduce(256) { $0 + $1.rows.count + 32 })
+        for (index, (entityType, rows, _)) in records.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
             output += Array(JSON.string(entityType.name).serialized.utf8)
             output += Array(":[".utf8) + rows + [UInt8(ascii: "]")]

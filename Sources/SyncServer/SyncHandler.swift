@@ -28,26 +28,60 @@ final class SyncHandler: RequestHandler {
         "conflicts/resolve": { $0.resolve },
     ]
 
-    /// Unauthenticated checks for load balancers and monitoring.
+    /// Unauthenticated checks for load balancers and monitoring (nginx allows /metrics from loopback only).
     private static let probes: [String: @Sendable (SyncHandler) -> () throws -> HTTPResponse] = [
         "/health": { $0.health },
         "/ready": { $0.ready },
+        "/metrics": { $0.metricsText },
     ]
+
+    /// What the request log line and the metrics say about the request being served.
+    struct Trace {
+        var endpoint = "other"
+        var tenant: String?
+        var subject: String?
+        var records = 0
+        var conflicts = 0
+    }
 
     let configuration: Configuration
     let registry: Registry
+    let metrics: Metrics
+    private let rateLimiter: RateLimiter
     private let verifier: TokenVerifier
     private let tenants: TenantDirectory
     private var store: SyncStore?
+    var trace = Trace()
 
-    init(configuration: Configuration, registry: Registry) {
+    init(configuration: Configuration, registry: Registry, metrics: Metrics, rateLimiter: RateLimiter) {
         self.configuration = configuration
         self.registry = registry
+        self.metrics = metrics
+        self.rateLimiter = rateLimiter
         self.verifier = TokenVerifier(secret: configuration.jwtSecret)
         self.tenants = TenantDirectory(maximumAge: configuration.tenantCacheSeconds)
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = monotonicSeconds()
+        metrics.started()
+        defer { metrics.finished() }
+        trace = Trace()
+        let response = answer(request)
+        let seconds = monotonicSeconds() - started
+        metrics.request(endpoint: trace.endpoint, status: response.status, seconds: seconds)
+        if configuration.logRequests {
+            Log.info("request", [
+                ("requestId", requestID(request)), ("tenant", trace.tenant.map(JSON.string) ?? .null),
+                ("sub", trace.subject.map(JSON.string) ?? .null), ("endpoint", .string(trace.endpoint)),
+                ("status", .int(Int64(response.status))), ("durationMs", .double((seconds * 100_000).rounded() / 100)),
+                ("records", .int(Int64(trace.records))), ("conflicts", .int(Int64(trace.conflicts))),
+            ])
+        }
+        return response
+    }
+
+    private func answer(_ request: HTTPRequest) -> HTTPResponse {
         do {
             return try respond(to: request)
         } catch let error as APIError {
@@ -58,9 +92,11 @@ final class SyncHandler: RequestHandler {
             return APIError.from(error).response
         } catch let error as PostgresError where error.meansUnavailable {
             store = nil
+            metrics.databaseError()
             Log.error("database unavailable", [("error", .string(error.description)), ("requestId", requestID(request))])
             return APIError.unavailable().response
         } catch {
+            if error is PostgresError { metrics.databaseError() }
             Log.error("request failed", [("error", .string(String(describing: error))), ("requestId", requestID(request))])
             return APIError.internalError.response
         }
@@ -72,15 +108,20 @@ final class SyncHandler: RequestHandler {
 
     private func respond(to request: HTTPRequest) throws -> HTTPResponse {
         if let probe = SyncHandler.probes[request.path] {
+            trace.endpoint = String(request.path.dropFirst())
             guard request.method == "GET" || request.method == "HEAD" else { throw APIError.methodNotAllowed(allowed: "GET") }
             return try probe(self)()
         }
-        guard request.path.hasPrefix(SyncHandler.prefix),
-              let endpoint = SyncHandler.endpoints[String(request.path.dropFirst(SyncHandler.prefix.count))]
-        else { throw APIError.notFound(request.path) }
+        let name = String(request.path.dropFirst(SyncHandler.prefix.count))
+        guard request.path.hasPrefix(SyncHandler.prefix), let endpoint = SyncHandler.endpoints[name] else {
+            throw APIError.notFound(request.path)
+        }
+        trace.endpoint = name
         guard request.method == "POST" else { throw APIError.methodNotAllowed(allowed: "POST") }
 
         let claims = try authenticate(request)
+        trace.tenant = claims.tenantID
+        trace.subject = claims.subject
         if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: configuration.maximumBodyBytes) }
         guard isJSON(request.parameter("CONTENT_TYPE")) else { throw APIError.unsupportedMediaType }
         let store = try connectedStore()
@@ -88,6 +129,10 @@ final class SyncHandler: RequestHandler {
             throw APIError.forbidden("the token's tenant does not exist")
         }
         guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
+        if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
+            metrics.rateLimited()
+            throw APIError.rateLimited(retryAfter: retryAfter)
+        }
 
         let body: JSON
         do {
@@ -126,6 +171,11 @@ final class SyncHandler: RequestHandler {
         JSONResponse.ok("{\"status\":\"ok\"}")
     }
 
+    private func metricsText() -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
+                     body: Array(metrics.render().utf8))
+    }
+
     /// 200 only when the database answers and its schema matches the registry.
     private func ready() throws -> HTTPResponse {
         let problems: [String]
@@ -133,6 +183,7 @@ final class SyncHandler: RequestHandler {
             problems = try SchemaCheck.mismatches(registry: registry, connection: connectedStore().connection)
         } catch let error as PostgresError where error.meansUnavailable {
             store = nil
+            metrics.databaseError()
             throw APIError.unavailable()
         }
         guard problems.isEmpty else {

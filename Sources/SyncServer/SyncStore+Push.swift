@@ -25,7 +25,7 @@ extension SyncStore {
                                        "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2",
                                        [tenant, idempotency.key, body])
             }
-            return .applied(body)
+            return .applied(body, result)
         }
     }
 

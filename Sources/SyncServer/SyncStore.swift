@@ -20,7 +20,7 @@ struct SyncStore {
     /// to resume from. Everything is read from one snapshot (one statement, or a repeatable-read
     /// transaction for several types), so the position covers exactly what was returned: the last
     /// record's stamp when there is more, else the tenant's clock.
-    func pull(_ request: PullRequest, tenant: String) throws -> (records: [(EntityType, [UInt8])], hasMore: Bool, syncTimestamp: String) {
+    func pull(_ request: PullRequest, tenant: String) throws -> (records: [(entityType: EntityType, rows: [UInt8], count: Int)], hasMore: Bool, syncTimestamp: String) {
         let since = request.since?.description ?? "-infinity"
         let read = {
             try request.entityTypes.map { entityType in
@@ -36,9 +36,10 @@ struct SyncStore {
             (0..<result.rowCount).compactMap { result.int(row: $0, column: 1).map(Timestamp.init(microsecondsSinceEpoch:)) }
         }
         let page = PullPage.select(stamps, limit: request.limit)
-        var records: [(EntityType, [UInt8])] = []
+        var records: [(entityType: EntityType, rows: [UInt8], count: Int)] = []
         for (index, entityType) in request.entityTypes.enumerated() {
-            records.append((entityType, rowsJSON(results[index], count: page.taken[index], column: 2, coding: sql(entityType).coding)))
+            let rows = rowsJSON(results[index], count: page.taken[index], column: 2, coding: sql(entityType).coding)
+            records.append((entityType, rows, page.taken[index]))
         }
         let clock = results.first.flatMap { $0.int(row: 0, column: 0) }.map(Timestamp.init(microsecondsSinceEpoch:))
         let position = page.hasMore ? page.last : clock ?? request.since ?? .epoch
@@ -46,25 +47,25 @@ struct SyncStore {
     }
 
     /// One page of the tenant's records that match each type's pending rule, types in request order.
-    func pending(_ request: PendingRequest, tenant: String) throws -> (records: [(EntityType, [UInt8])], next: PendingCursor?) {
+    func pending(_ request: PendingRequest, tenant: String) throws -> (records: [(entityType: EntityType, rows: [UInt8], count: Int)], next: PendingCursor?) {
         try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-            var records: [(EntityType, [UInt8])] = []
+            var records: [(entityType: EntityType, rows: [UInt8], count: Int)] = []
             var remaining = request.limit
             var next: PendingCursor?
             var started = request.cursor == nil
             for entityType in request.entityTypes {
                 var after = "-infinity"
                 if !started, let cursor = request.cursor {
-                    guard cursor.entityType == entityType.name else { records.append((entityType, [])); continue }
+                    guard cursor.entityType == entityType.name else { records.append((entityType, [], 0)); continue }
                     started = true
                     after = cursor.after.description
                 }
-                guard remaining > 0, next == nil else { records.append((entityType, [])); continue }
+                guard remaining > 0, next == nil else { records.append((entityType, [], 0)); continue }
                 let statements = sql(entityType)
                 let rows = try connection.execute(prepared: "\(entityType.name).pending", statements.pending,
                                                   [tenant, after, String(remaining + 1)] + statements.pendingParameters)
                 let taken = min(rows.rowCount, remaining)
-                records.append((entityType, rowsJSON(rows, count: taken, column: 1, coding: statements.coding)))
+                records.append((entityType, rowsJSON(rows, count: taken, column: 1, coding: statements.coding), taken))
                 remaining -= taken
                 let isLastType = entityType.name == request.entityTypes.last?.name
                 if taken > 0, rows.rowCount > taken || (remaining == 0 && !isLastType),

@@ -6,6 +6,8 @@ struct Tenant: Sendable {
     let isActive: Bool
     /// The tenant's strategy for every entity type; nil uses each type's registry default.
     let conflictStrategy: ConflictStrategy?
+    /// Requests per second (burst the same); nil takes the service's default, 0 is unlimited.
+    let rateLimit: Int?
 
     func strategy(for entityType: EntityType) -> ConflictStrategy {
         conflictStrategy ?? entityType.defaultConflictStrategy

@@ -42,11 +42,18 @@ public struct TenantAdmin {
         guard rows.affectedRows == 1 else { throw Failure(description: "no tenant \(id)") }
     }
 
-    public func list() throws -> [(id: String, name: String, active: Bool, strategy: String?)] {
-        let rows = try connection.execute("SELECT id, name, active, conflict_resolution FROM tenants ORDER BY id")
+    /// Sets the tenant's requests per second (burst the same); 0 is unlimited, nil the service's default.
+    public func setRateLimit(_ id: String, _ limit: Int?) throws {
+        if let limit, limit < 0 { throw Failure(description: "a rate limit is 0 (unlimited) or more requests per second") }
+        let rows = try connection.execute("UPDATE tenants SET rate_limit = $2::integer WHERE id = $1", [id, limit.map(String.init)])
+        guard rows.affectedRows == 1 else { throw Failure(description: "no tenant \(id)") }
+    }
+
+    public func list() throws -> [(id: String, name: String, active: Bool, strategy: String?, rateLimit: Int?)] {
+        let rows = try connection.execute("SELECT id, name, active, conflict_resolution, rate_limit FROM tenants ORDER BY id")
         return (0..<rows.rowCount).map {
             (rows.string(row: $0, column: 0) ?? "", rows.string(row: $0, column: 1) ?? "",
-             rows.bool(row: $0, column: 2) ?? false, rows.string(row: $0, column: 3))
+             rows.bool(row: $0, column: 2) ?? false, rows.string(row: $0, column: 3), rows.int(row: $0, column: 4).map { Int($0) })
         }
     }
 }

@@ -119,15 +119,31 @@ struct TenantCommand: ParsableCommand {
         @Option(name: .customLong("conflict-resolution"),
                 help: "server-wins, client-wins, last-write-wins, merge, manual, or default (each entity type's own)")
         var conflictResolution: String?
+        @Option(name: .customLong("rate-limit"),
+                help: "requests per second, burst the same; 0 is unlimited, default the service's SYNC_DEFAULT_RATE_LIMIT")
+        var rateLimit: String?
 
         func run() throws {
-            guard let conflictResolution else { throw ValidationError("nothing to set: give --conflict-resolution") }
-            let strategy = ConflictStrategy(rawValue: conflictResolution)
-            guard strategy != nil || conflictResolution == "default" else {
-                throw ValidationError("unknown strategy \(conflictResolution); one of: \(ConflictStrategy.allCases.map(\.rawValue).joined(separator: ", ")), default")
+            guard conflictResolution != nil || rateLimit != nil else {
+                throw ValidationError("nothing to set: give --conflict-resolution or --rate-limit")
             }
-            try TenantAdmin(connection: database.connect()).setConflictStrategy(id, strategy)
-            print("tenant \(id): conflict resolution \(conflictResolution)")
+            let admin = try TenantAdmin(connection: database.connect())
+            if let conflictResolution {
+                let strategy = ConflictStrategy(rawValue: conflictResolution)
+                guard strategy != nil || conflictResolution == "default" else {
+                    throw ValidationError("unknown strategy \(conflictResolution); one of: \(ConflictStrategy.allCases.map(\.rawValue).joined(separator: ", ")), default")
+                }
+                try admin.setConflictStrategy(id, strategy)
+                print("tenant \(id): conflict resolution \(conflictResolution)")
+            }
+            if let rateLimit {
+                let limit = rateLimit == "default" ? nil : Int(rateLimit)
+                guard limit != nil || rateLimit == "default", (limit ?? 0) >= 0 else {
+                    throw ValidationError("--rate-limit is a number of requests per second (0 for unlimited) or default")
+                }
+                try admin.setRateLimit(id, limit)
+                print("tenant \(id): rate limit \(rateLimit)")
+            }
         }
     }
 
@@ -136,7 +152,8 @@ struct TenantCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         func run() throws {
             for tenant in try TenantAdmin(connection: database.connect()).list() {
-                print("\(tenant.id)\t\(tenant.active ? "active" : "suspended")\t\(tenant.strategy ?? "default")\t\(tenant.name)")
+                let rate = tenant.rateLimit.map { $0 == 0 ? "unlimited" : "\($0)/s" } ?? "default-rate"
+                print("\(tenant.id)\t\(tenant.active ? "active" : "suspended")\t\(tenant.strategy ?? "default")\t\(rate)\t\(tenant.name)")
             }
         }
     }

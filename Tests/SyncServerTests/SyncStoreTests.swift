@@ -17,7 +17,7 @@ final class SyncStoreTests: XCTestCase {
     /// Pushes and returns what the push stored, parsed back.
     static func push(_ store: SyncStore, tenant: String, _ text: String, strategy: ConflictStrategy = .serverWins) throws -> PushResult {
         let request = try PushRequest.parse(try JSON.parse(text), registry: .standard, maxRecords: 1000)
-        let context = PushContext(tenant: Tenant(id: tenant, isActive: true, conflictStrategy: strategy), subject: "tester",
+        let context = PushContext(tenant: Tenant(id: tenant, isActive: true, conflictStrategy: strategy, rateLimit: nil), subject: "tester",
                                   requestID: nil, newID: { UUID().uuidString.lowercased() })
         var captured = PushResult()
         _ = try store.push(request, context: context, idempotency: nil) { result in
@@ -32,7 +32,7 @@ final class SyncStoreTests: XCTestCase {
         if let since { body["lastSyncTimestamp"] = .string(since) }
         let (records, _, position) = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
         var result: [String: [JSONObject]] = [:]
-        for (type, rows) in records {
+        for (type, rows, _) in records {
             let list = try JSON.parse([UInt8(ascii: "[")] + rows + [UInt8(ascii: "]")]).arrayValue ?? []
             result[type.name] = try list.map { try XCTUnwrap($0.objectValue) }
         }
@@ -124,7 +124,7 @@ final class SyncStoreTests: XCTestCase {
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["name"], .string("Admin made"))
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["version"], .int(1))
         let pending = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
-        XCTAssertEqual(try JSON.parse([UInt8(ascii: "[")] + (pending.records.first?.1 ?? []) + [UInt8(ascii: "]")]).arrayValue?.count, 1,
+        XCTAssertEqual(try JSON.parse([UInt8(ascii: "[")] + (pending.records.first?.rows ?? []) + [UInt8(ascii: "]")]).arrayValue?.count, 1,
                        "a direct insert is pending")
 
         try connection.execute("UPDATE end_user SET name = 'Admin edited' WHERE tenant_id = $1 AND id = $2", [tenant, id])

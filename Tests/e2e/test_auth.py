@@ -62,7 +62,7 @@ def test_suspending_a_tenant_takes_effect_within_5_seconds(client, tenant):
 def test_tenant_list_shows_state():
     tenant = new_tenant("merge")
     line = next(l for l in cli("tenant", "list").splitlines() if l.startswith(tenant + "\t"))
-    assert "\tactive\tmerge\t" in line
+    assert "\tactive\tmerge\tdefault-rate\t" in line
 
 
 def test_cli_token_is_accepted(make_client, tenant):

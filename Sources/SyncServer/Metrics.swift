@@ -1,0 +1,116 @@
+import SyncCore
+
+/// The service's Prometheus metrics, counted in the shared scoreboard so that one scrape shows every
+/// worker process, including the ones that have died since.
+final class Metrics: Sendable {
+    let board: Scoreboard
+    let layout: MetricsLayout
+    /// This worker process's slot, for the busy and idle thread gauges.
+    let workerSlot: Int
+
+    init(board: Scoreboard, layout: MetricsLayout, workerSlot: Int) {
+        self.board = board
+        self.layout = layout
+        self.workerSlot = min(max(0, workerSlot), MetricsLayout.maximumWorkers - 1)
+    }
+
+    func request(endpoint: String, status: Int, seconds: Double) {
+        let e = layout.endpointIndex(endpoint)
+        board.add(layout.requests + e * (MetricsLayout.statuses.count + 1) + layout.statusIndex(status))
+        let bucket = MetricsLayout.buckets.firstIndex { seconds <= $0 } ?? MetricsLayout.buckets.count
+        board.add(layout.latencyBuckets + e * (MetricsLayout.buckets.count + 1) + bucket)
+        board.add(layout.latencySum + e, UInt64(max(0, seconds * 1_000_000)))
+        board.add(layout.latencyCount + e)
+    }
+
+    func pushed(_ entityType: String, _ count: Int) {
+        if let index = layout.entityTypes.firstIndex(of: entityType), count > 0 { board.add(layout.pushed + index, UInt64(count)) }
+    }
+
+    func pulled(_ entityType: String, _ count: Int) {
+        if let index = layout.entityTypes.firstIndex(of: entityType), count > 0 { board.add(layout.pulled + index, UInt64(count)) }
+    }
+
+    func conflict(_ strategy: ConflictStrategy) {
+        if let index = layout.strategies.firstIndex(of: strategy.rawValue) { board.add(layout.conflicts + index) }
+    }
+
+    func databaseError() { board.add(layout.databaseErrors) }
+    func rateLimited() { board.add(layout.rateLimited) }
+    func workerRestarted() { board.add(layout.workerRestarts) }
+
+    func started() { board.add(layout.busy + workerSlot) }
+    func finished() { board.subtract(layout.busy + workerSlot) }
+
+    /// Declares this slot's thread count (and clears a busy count a dead predecessor left behind).
+    func claimSlot(threads: Int) {
+        board.store(layout.busy + workerSlot, 0)
+        board.store(layout.threads + workerSlot, UInt64(threads))
+    }
+
+    /// Forgets a slot whose worker has exited.
+    func releaseSlot() {
+        board.store(layout.busy + workerSlot, 0)
+        board.store(layout.threads + workerSlot, 0)
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    func render() -> String {
+        var text = ""
+        func header(_ name: String, _ type: String, _ help: String) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        header("sync_requests_total", "counter", "Requests by endpoint and HTTP status.")
+        for (e, endpoint) in MetricsLayout.endpoints.enumerated() {
+            for s in 0...MetricsLayout.statuses.count {
+                let value = board.load(layout.requests + e * (MetricsLayout.statuses.count + 1) + s)
+                guard value > 0 else { continue }
+                let status = s < MetricsLayout.statuses.count ? String(MetricsLayout.statuses[s]) : "other"
+                text += "sync_requests_total{endpoint=\"\(endpoint)\",status=\"\(status)\"} \(value)\n"
+            }
+        }
+        header("sync_request_duration_seconds", "histogram", "Time from the worker accepting a request to its response.")
+        for (e, endpoint) in MetricsLayout.endpoints.enumerated() {
+            let count = board.load(layout.latencyCount + e)
+            guard count > 0 else { continue }
+            var cumulative: UInt64 = 0
+            for b in 0...MetricsLayout.buckets.count {
+                cumulative += board.load(layout.latencyBuckets + e * (MetricsLayout.buckets.count + 1) + b)
+                let bound = b < MetricsLayout.buckets.count ? "\(MetricsLayout.buckets[b])" : "+Inf"
+                text += "sync_request_duration_seconds_bucket{endpoint=\"\(endpoint)\",le=\"\(bound)\"} \(cumulative)\n"
+            }
+            let sum = Double(board.load(layout.latencySum + e)) / 1_000_000
+            text += "sync_request_duration_seconds_sum{endpoint=\"\(endpoint)\"} \(sum)\n"
+            text += "sync_request_duration_seconds_count{endpoint=\"\(endpoint)\"} \(count)\n"
+        }
+        header("sync_records_pushed_total", "counter", "Records stored by pushes, by entity type.")
+        for (index, name) in layout.entityTypes.enumerated() {
+            text += "sync_records_pushed_total{entity_type=\"\(name)\"} \(board.load(layout.pushed + index))\n"
+        }
+        header("sync_records_pulled_total", "counter", "Records returned by pulls and pull-pending, by entity type.")
+        for (index, name) in layout.entityTypes.enumerated() {
+            text += "sync_records_pulled_total{entity_type=\"\(name)\"} \(board.load(layout.pulled + index))\n"
+        }
+        header("sync_conflicts_total", "counter", "Conflicts met by pushes, by strategy.")
+        for (index, name) in layout.strategies.enumerated() {
+            text += "sync_conflicts_total{strategy=\"\(name)\"} \(board.load(layout.conflicts + index))\n"
+        }
+        header("sync_database_errors_total", "counter", "Requests that failed because the database was unavailable or failed.")
+        text += "sync_database_errors_total \(board.load(layout.databaseErrors))\n"
+        header("sync_rate_limited_total", "counter", "Requests refused with 429 because their tenant was over its rate.")
+        text += "sync_rate_limited_total \(board.load(layout.rateLimited))\n"
+        header("sync_worker_restarts_total", "counter", "Worker processes the master replaced after they exited.")
+        text += "sync_worker_restarts_total \(board.load(layout.workerRestarts))\n"
+        var busy: UInt64 = 0
+        var threads: UInt64 = 0
+        for slot in 0..<MetricsLayout.maximumWorkers {
+            let slotThreads = board.load(layout.threads + slot)
+            threads += slotThreads
+            busy += min(board.load(layout.busy + slot), slotThreads)
+        }
+        header("sync_worker_threads", "gauge", "Worker threads, busy with a request or idle.")
+        text += "sync_worker_threads{state=\"busy\"} \(busy)\n"
+        text += "sync_worker_threads{state=\"idle\"} \(threads - busy)\n"
+        return text
+    }
+}

@@ -1,0 +1,62 @@
+import SyncCore
+
+/// Where each metric lives in the scoreboard. Derived from the registry and fixed lists, so every
+/// process of one build computes the same layout.
+struct MetricsLayout: Sendable {
+    static let endpoints = ["push", "pull", "pull-pending", "conflicts", "conflicts/resolve", "health", "ready", "metrics", "other"]
+    static let statuses = [200, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503]
+    /// Upper bounds of the latency histogram, in seconds.
+    static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    static let maximumWorkers = 64
+
+    let entityTypes: [String]
+    let strategies = ConflictStrategy.allCases.map(\.rawValue)
+
+    // Offsets of each block.
+    let requests: Int           // endpoints × (statuses + 1 for "other")
+    let latencyBuckets: Int     // endpoints × (buckets + 1 for +Inf)
+    let latencySum: Int         // endpoints, microseconds
+    let latencyCount: Int       // endpoints
+    let pushed: Int             // entity types
+    let pulled: Int             // entity types
+    let conflicts: Int          // strategies
+    let databaseErrors: Int
+    let workerRestarts: Int
+    let rateLimited: Int
+    let busy: Int               // per worker slot
+    let threads: Int            // per worker slot
+    let rateLimiter: Int        // RateLimiter.slots × RateLimiter.slotWidth
+    let count: Int
+
+    init(registry: Registry) {
+        entityTypes = registry.names
+        var next = 0
+        func block(_ size: Int) -> Int {
+            defer { next += size }
+            return next
+        }
+        let endpointCount = MetricsLayout.endpoints.count
+        requests = block(endpointCount * (MetricsLayout.statuses.count + 1))
+        latencyBuckets = block(endpointCount * (MetricsLayout.buckets.count + 1))
+        latencySum = block(endpointCount)
+        latencyCount = block(endpointCount)
+        pushed = block(entityTypes.count)
+        pulled = block(entityTypes.count)
+        conflicts = block(ConflictStrategy.allCases.count)
+        databaseErrors = block(1)
+        workerRestarts = block(1)
+        rateLimited = block(1)
+        busy = block(MetricsLayout.maximumWorkers)
+        threads = block(MetricsLayout.maximumWorkers)
+        rateLimiter = block(RateLimiter.slots * RateLimiter.slotWidth)
+        count = next
+    }
+
+    func endpointIndex(_ name: String) -> Int {
+        MetricsLayout.endpoints.firstIndex(of: name) ?? MetricsLayout.endpoints.count - 1
+    }
+
+    func statusIndex(_ status: Int) -> Int {
+        MetricsLayout.statuses.firstIndex(of: status) ?? MetricsLayout.statuses.count
+    }
+}
