@@ -170,9 +170,16 @@ service_start() {
     service_stop
     service_env
     "$SYNC_BIN" migrate --sql-dir "$ROOT/sql" >&2 || die "migration failed"
-    nohup "$SYNC_BIN" serve --workers "${SYNC_WORKERS:-8}" >>"$RUN/logs/sync.log" 2>&1 &
-    echo $! > "$RUN/sync.pid"
-    for _ in $(seq 100); do [ -S "$RUN/sync.sock" ] && break; kill -0 "$(cat "$RUN/sync.pid")" 2>/dev/null || break; sleep 0.1; done
+    # Settings the master re-reads on SIGHUP (scripts/sync reload); the environment supplies the rest.
+    [ -f "$RUN/sync.env" ] || cat > "$RUN/sync.env" <<CONF
+# Settings of the dev stack's service, read at start and on SIGHUP (see README, Configuration).
+SYNC_WORKERS=${SYNC_WORKERS:-2}
+SYNC_THREADS=${SYNC_THREADS:-4}
+SYNC_DEFAULT_RATE_LIMIT=0
+CONF
+    nohup "$SYNC_BIN" serve --config "$RUN/sync.env" --pid-file "$RUN/sync.pid" >>"$RUN/logs/sync.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 150); do [ -S "$RUN/sync.sock" ] && [ -f "$RUN/sync.pid" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     [ -S "$RUN/sync.sock" ] || { tail -20 "$RUN/logs/sync.log" >&2; die "the service did not start"; }
 }
 

@@ -9,6 +9,9 @@ public struct Configuration: Sendable {
     public var listen: String
     /// Permissions of a unix socket, so that nginx's user can connect.
     public var socketMode: UInt32
+    /// Worker processes the master keeps running.
+    public var workerProcesses: Int
+    /// Threads per worker process, each with its own database connection.
     public var workerThreads: Int
     public var maximumBodyBytes: Int
     public var maximumPushRecords: Int
@@ -29,6 +32,8 @@ public struct Configuration: Sendable {
     public var logRequests: Bool
     /// How long SIGTERM waits for the requests in flight.
     public var shutdownGraceSeconds: Double
+    /// Where the master writes its process id.
+    public var pidFile: String?
 
     public var pageLimits: PageLimits { PageLimits(defaultLimit: pageDefaultLimit, maximumLimit: pageMaximumLimit) }
 
@@ -40,7 +45,8 @@ public struct Configuration: Sendable {
             jwtSecret: environment["SYNC_JWT_SECRET"] ?? "",
             listen: environment["SYNC_LISTEN"] ?? defaultListen,
             socketMode: environment["SYNC_SOCKET_MODE"].flatMap { UInt32($0, radix: 8) } ?? 0o660,
-            workerThreads: environment["SYNC_WORKERS"].flatMap { Int($0) } ?? 8,
+            workerProcesses: min(32, max(1, environment["SYNC_WORKERS"].flatMap { Int($0) } ?? 2)),
+            workerThreads: max(1, environment["SYNC_THREADS"].flatMap { Int($0) } ?? 4),
             maximumBodyBytes: environment["SYNC_MAX_BODY_BYTES"].flatMap { Int($0) } ?? 10 << 20,
             maximumPushRecords: environment["SYNC_MAX_PUSH_RECORDS"].flatMap { Int($0) } ?? 1000,
             tenantCacheSeconds: environment["SYNC_TENANT_CACHE_SECONDS"].flatMap { Double($0) } ?? 2,
@@ -51,7 +57,8 @@ public struct Configuration: Sendable {
             defaultRateLimit: environment["SYNC_DEFAULT_RATE_LIMIT"].flatMap { Int($0) } ?? 0,
             scoreboardPath: environment["SYNC_SCOREBOARD"] ?? "/dev/shm/sync-scoreboard",
             logRequests: environment["SYNC_LOG_REQUESTS"].map { $0 != "0" && $0 != "false" } ?? true,
-            shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10
+            shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10,
+            pidFile: environment["SYNC_PID_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }

@@ -9,7 +9,7 @@ struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
-        subcommands: [Serve.self, Migrate.self, Prune.self, TenantCommand.self, Token.self]
+        subcommands: [Serve.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, WorkerCommand.self]
     )
 }
 
@@ -26,26 +26,62 @@ struct DatabaseOptions: ParsableArguments {
 let environmentConfiguration = Configuration.fromEnvironment(ProcessInfo.processInfo.environment)
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the FastCGI worker pool.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the service: a master process that supervises FastCGI worker processes.",
+        discussion: """
+            Settings come from the environment, then the --config file (KEY=value lines, as systemd's \
+            EnvironmentFile), then these options. SIGHUP re-reads them and replaces the workers one by one; \
+            SIGTERM or SIGINT lets requests in flight finish and exits 0.
+            """)
 
     @OptionGroup var database: DatabaseOptions
+    @Option(help: "An environment file with SYNC_* settings, read at start and on SIGHUP")
+    var config: String?
     @Option(help: "Unix socket path, or HOST:PORT for TCP (default: $SYNC_LISTEN or /run/sync/sync.sock)")
     var listen: String?
-    @Option(help: "Worker threads, each with its own database connection (default: $SYNC_WORKERS or 8)")
+    @Option(help: "Worker processes (default: $SYNC_WORKERS or 2)")
     var workers: Int?
+    @Option(help: "Threads per worker process, each with its own database connection (default: $SYNC_THREADS or 4)")
+    var threads: Int?
     @Option(name: .customLong("socket-mode"), help: "Octal permissions of the unix socket (default: $SYNC_SOCKET_MODE or 660)")
     var socketMode: String?
+    @Option(name: .customLong("pid-file"), help: "Where the master writes its pid (default: $SYNC_PID_FILE)")
+    var pidFile: String?
+
+    func validate() throws {
+        if let socketMode, UInt32(socketMode, radix: 8) == nil { throw ValidationError("--socket-mode is octal, like 660") }
+        if let workers, !(1...32).contains(workers) { throw ValidationError("--workers is 1 to 32") }
+        if let threads, threads < 1 { throw ValidationError("--threads is at least 1") }
+        if let config { _ = try Configuration.environmentFile(config) }
+    }
 
     func run() throws {
-        var settings = environmentConfiguration
-        if let url = database.databaseURL { settings.databaseURL = url }
-        if let listen { settings.listen = listen }
-        if let workers { settings.workerThreads = max(1, workers) }
-        if let socketMode {
-            guard let mode = UInt32(socketMode, radix: 8) else { throw ValidationError("--socket-mode is octal, like 660") }
-            settings.socketMode = mode
-        }
-        try Server.run(configuration: settings)
+        let options = self
+        try Master.run(load: {
+            var environment = ProcessInfo.processInfo.environment
+            if let file = options.config {
+                environment.merge(try Configuration.environmentFile(file)) { $1 }
+            }
+            var settings = Configuration.fromEnvironment(environment)
+            if let url = options.database.databaseURL { settings.databaseURL = url }
+            if let listen = options.listen { settings.listen = listen }
+            if let workers = options.workers { settings.workerProcesses = workers }
+            if let threads = options.threads { settings.workerThreads = threads }
+            if let mode = options.socketMode.flatMap({ UInt32($0, radix: 8) }) { settings.socketMode = mode }
+            if let pidFile = options.pidFile { settings.pidFile = pidFile }
+            return settings
+        })
+    }
+}
+
+/// A worker process, started by `serve` with the listening socket as descriptor 3. Not for people.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker", shouldDisplay: false)
+
+    @Option var slot: Int
+
+    func run() throws {
+        try Worker.run(configuration: environmentConfiguration, slot: slot)
     }
 }
 

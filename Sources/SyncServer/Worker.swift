@@ -1,0 +1,37 @@
+import FastCGI
+import Glibc
+import SyncCore
+
+/// A worker process: serves on the socket the master handed it until SIGTERM, then finishes the
+/// requests in flight and exits.
+public enum Worker {
+    public static func run(configuration: Configuration, slot: Int, registry: Registry = .standard) throws -> Never {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+        // Blocked before the threads start, so they inherit the mask and only sigwait sees these.
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let socket = try WorkerPool.inherited(ProcessSpawner.socketDescriptor)
+        let layout = MetricsLayout(registry: registry)
+        let board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: false)
+        let metrics = Metrics(board: board, layout: layout, workerSlot: slot)
+        metrics.claimSlot(threads: configuration.workerThreads)
+        let rateLimiter = RateLimiter(board: board, base: layout.rateLimiter)
+        let pool = WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes)
+        pool.start(threads: configuration.workerThreads) {
+            SyncHandler(configuration: configuration, registry: registry, metrics: metrics, rateLimiter: rateLimiter)
+        }
+        var ready: UInt8 = 1
+        _ = write(ProcessSpawner.readyDescriptor, &ready, 1)
+        close(ProcessSpawner.readyDescriptor)
+
+        var received: Int32 = 0
+        repeat {
+            sigwait(&signals, &received)
+        } while received == SIGHUP  // the master reloads; a worker is replaced, not reconfigured
+        let drained = pool.drain(grace: configuration.shutdownGraceSeconds)
+        if !drained { Log.error("worker stopped with requests still in flight", [("slot", .int(Int64(slot)))]) }
+        exit(drained ? 0 : 1)
+    }
+}
