@@ -122,6 +122,22 @@ http {
     scgi_temp_path $RUN/nginx/tmp/scgi;
     include $RUN/nginx/site.conf;
 
+    # Dev and test stacks only: a second upstream, for tests that run a service of their own
+    # (scripts/test's fault tests stop it with SIGTERM).
+    server {
+        listen 127.0.0.1:${AUX_PORT:-8082};
+        error_page 502 @down;
+        location @down {
+            default_type application/json;
+            return 502 '{"success":false,"error":{"code":"workers_unavailable","message":"the sync workers are unavailable; retry shortly","details":[]}}';
+        }
+        location / {
+            fastcgi_pass unix:$RUN/sync-aux.sock;
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param REQUEST_ID \$request_id;
+        }
+    }
+
     # Dev stack only: nginx alone, the baseline of scripts/bench.
     server {
         listen 127.0.0.1:${NGINX_BENCH_PORT:-8081};
@@ -201,6 +217,7 @@ SYNC_DATABASE_URL=$DATABASE_URL
 SYNC_JWT_SECRET=$SECRET
 SYNC_CA_FILE=$RUN/tls/cert.pem
 SYNC_NGINX_BENCH_URL=http://127.0.0.1:${NGINX_BENCH_PORT:-8081}
+SYNC_AUX_BASE_URL=http://127.0.0.1:${AUX_PORT:-8082}
 ENV
     chmod 600 "$RUN/stack.env"
 }

@@ -13,7 +13,6 @@ public final class WorkerPool: Sendable {
     private let maximumBodyBytes: Int
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
-    private let threads = Mutex<[pthread_t]>([])
 
     public init(socket: Int32, maximumBodyBytes: Int) {
         self.socket = socket
@@ -46,7 +45,6 @@ public final class WorkerPool: Sendable {
         for index in 0..<count {
             running.add(1, ordering: .sequentiallyConsistent)
             let thread = Thread { [self] in
-                threads.withLock { $0.append(pthread_self()) }
                 serve(handler: makeHandler())
                 running.subtract(1, ordering: .sequentiallyConsistent)
             }
@@ -57,20 +55,64 @@ public final class WorkerPool: Sendable {
     }
 
     /// Stops accepting, lets the requests in flight finish, and waits up to `grace` seconds for every
-    /// thread to end. Returns whether they all did. The listening socket itself is left alone: other
-    /// processes may still be accepting on it.
+    /// thread to end. Returns whether they all did.
+    ///
+    /// Two ways to stop, told apart by the shared listening socket: when the whole service stops, the
+    /// master has made it non-blocking first, and the threads go on accepting until the backlog is empty
+    /// (accept() answers EAGAIN), so no connection nginx already made is dropped. When only this worker
+    /// is replaced (a reload), the socket is still blocking and other workers go on serving it, so the
+    /// threads stop accepting at once and leave the backlog to them.
     public func drain(grace: Double) -> Bool {
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        FCGX_ShutdownPending()
+        let wholeServiceStops = fcntl(socket, F_GETFL) & O_NONBLOCK != 0
+        if !wholeServiceStops {
+            stopping.store(true, ordering: .sequentiallyConsistent)
+            FCGX_ShutdownPending()
+        }
         let deadline = Date().addingTimeInterval(grace)
         while running.load(ordering: .sequentiallyConsistent) > 0 {
             if Date() > deadline { return false }
-            // libfcgi's SIGUSR1 handler interrupts accept() without restarting it; repeated in case a
-            // thread was between requests when the last one arrived.
-            for thread in threads.withLock({ $0 }) { pthread_kill(thread, SIGUSR1) }
+            // Threads blocked in accept() are woken by a connection that sends nothing: libfcgi reads
+            // its end, then (shutdown pending, or the socket non-blocking) returns instead of accepting
+            // again. Whichever process accepts it, it costs no request. Signals are no way to wake them:
+            // libfcgi's SIGUSR1 handler does not restart system calls, so it would break the reads and
+            // writes of requests in flight.
+            for _ in 0..<running.load(ordering: .sequentiallyConsistent) { poke() }
             usleep(20_000)
         }
         return true
+    }
+
+    /// Opens and closes one connection to the listening socket's own address.
+    private func poke() {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard named == 0 else { return }
+        switch Int32(address.ss_family) {
+        case AF_INET:
+            withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { inet in
+                    if inet.pointee.sin_addr.s_addr == 0 { inet.pointee.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian }
+                }
+            }
+        case AF_INET6:
+            withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { inet6 in
+                    let isAny = withUnsafeBytes(of: inet6.pointee.sin6_addr) { $0.allSatisfy { $0 == 0 } }
+                    if isAny { inet6.pointee.sin6_addr = in6addr_loopback }
+                }
+            }
+        default:
+            break
+        }
+        let connection = Glibc.socket(Int32(address.ss_family), Int32(SOCK_STREAM.rawValue), 0)
+        guard connection >= 0 else { return }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connection, $0, length) }
+        }
+        close(connection)
     }
 
     private func serve(handler: any RequestHandler) {

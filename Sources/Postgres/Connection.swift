@@ -66,10 +66,19 @@ public final class Connection {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
         try execute(begin)
+        let value: T
         do {
-            let value = try body()
+            value = try body()
+        } catch {
+            if isConnected { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+        do {
             try execute("COMMIT")
             return value
+        } catch var error as PostgresError where error.kind == .connection {
+            error.outcomeUnknown = true
+            throw error
         } catch {
             if isConnected { _ = try? execute("ROLLBACK") }
             throw error

@@ -13,6 +13,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public let message: String
     public let detail: String?
     public let constraint: String?
+    /// The connection broke while COMMIT was under way: the transaction may or may not have committed.
+    public var outcomeUnknown = false
 
     public var description: String {
         switch kind {

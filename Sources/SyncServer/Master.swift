@@ -187,6 +187,8 @@ public final class Master {
     private func stop(signal: Int32) -> Never {
         stopping = true
         Log.info("stopping", [("signal", .int(Int64(signal)))])
+        // Tells the workers to drain the backlog before they exit (see WorkerPool.drain).
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
         for pid in children.keys { kill(pid, SIGTERM) }
         let deadline = now() + configuration.shutdownGraceSeconds + 5
         while !children.isEmpty && now() < deadline {

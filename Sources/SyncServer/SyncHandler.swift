@@ -124,25 +124,25 @@ final class SyncHandler: RequestHandler {
         trace.subject = claims.subject
         if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: configuration.maximumBodyBytes) }
         guard isJSON(request.parameter("CONTENT_TYPE")) else { throw APIError.unsupportedMediaType }
-        let store = try connectedStore()
-        guard let tenant = try tenants.tenant(claims.tenantID, connection: store.connection, now: monotonicSeconds()) else {
-            throw APIError.forbidden("the token's tenant does not exist")
-        }
-        guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
-        if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
-            metrics.rateLimited()
-            throw APIError.rateLimited(retryAfter: retryAfter)
-        }
-
         let body: JSON
         do {
             body = try JSON.parse(request.body)
         } catch {
             throw RequestError.malformedJSON(error)
         }
-        let call = Call(body: body, bodyText: String(decoding: request.body, as: UTF8.self), tenant: tenant,
-                        claims: claims, request: request, store: store)
-        return try endpoint(self)(call)
+        let bodyText = String(decoding: request.body, as: UTF8.self)
+        return try withDatabase { store in
+            guard let tenant = try tenants.tenant(claims.tenantID, connection: store.connection, now: monotonicSeconds()) else {
+                throw APIError.forbidden("the token's tenant does not exist")
+            }
+            guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
+            if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
+                metrics.rateLimited()
+                throw APIError.rateLimited(retryAfter: retryAfter)
+            }
+            let call = Call(body: body, bodyText: bodyText, tenant: tenant, claims: claims, request: request, store: store)
+            return try endpoint(self)(call)
+        }
     }
 
     private func authenticate(_ request: HTTPRequest) throws -> Claims {
@@ -180,7 +180,7 @@ final class SyncHandler: RequestHandler {
     private func ready() throws -> HTTPResponse {
         let problems: [String]
         do {
-            problems = try SchemaCheck.mismatches(registry: registry, connection: connectedStore().connection)
+            problems = try withDatabase { try SchemaCheck.mismatches(registry: registry, connection: $0.connection) }
         } catch let error as PostgresError where error.meansUnavailable {
             store = nil
             metrics.databaseError()
@@ -191,6 +191,19 @@ final class SyncHandler: RequestHandler {
                            details: .array(problems.map(JSON.string)), headers: [("Retry-After", "5")])
         }
         return JSONResponse.ok("{\"status\":\"ready\"}")
+    }
+
+    /// Runs `body` with this thread's connection. A connection that broke while idle (the database
+    /// restarted, or killed it) is only found out on use: then it is made again and `body` runs once more,
+    /// unless the break came during a COMMIT, whose outcome is unknown.
+    private func withDatabase<T>(_ body: (SyncStore) throws -> T) throws -> T {
+        let reused = store != nil
+        do {
+            return try body(connectedStore())
+        } catch let error as PostgresError where error.meansUnavailable && reused && !error.outcomeUnknown {
+            store = nil
+            return try body(connectedStore())
+        }
     }
 
     private func connectedStore() throws -> SyncStore {

@@ -4,6 +4,8 @@ import os
 import subprocess
 import time
 
+import requests
+
 from conftest import env
 
 
@@ -30,6 +32,8 @@ def test_database_outage_is_a_json_503_and_service_resumes(client):
     assert client.pull().status_code == 200
     pg_ctl("stop")
     try:
+        assert requests.get(env("SYNC_HTTP_BASE_URL") + "/ready", timeout=10).status_code == 503
+        assert requests.get(env("SYNC_HTTP_BASE_URL") + "/health", timeout=10).status_code == 200
         response = client.pull()
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "database_unavailable"

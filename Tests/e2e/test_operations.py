@@ -1,0 +1,269 @@
+"""Running it as sysadmins do: worker processes that die, a database that goes away, SIGTERM and SIGHUP
+under load, rate limits, health checks, metrics and logs. Loopback only; every loop is bounded in time."""
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+import requests
+
+from conftest import cli, env, make_token, new_tenant, sql
+from test_startup_and_outage import pg_ctl
+
+API = "/api/client/sync/"
+
+
+def run_dir(*parts):
+    return os.path.join(env("SYNC_RUN_DIR"), *parts)
+
+
+def master_pid():
+    return int(open(run_dir("sync.pid")).read())
+
+
+def worker_pids(master):
+    result = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    return [int(pid) for pid in result.stdout.split()]
+
+
+class Load:
+    """Client threads pushing (and optionally pulling) through nginx until stopped; every response recorded."""
+
+    def __init__(self, base, tenant, threads=4, pull=False, records=10):
+        self.base, self.tenant, self.pull, self.records = base, tenant, pull, records
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acknowledged = {}
+        self.results = []
+        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(threads)]
+
+    def run(self, index):
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {make_token(self.tenant, sub=f'load-{index}')}"}
+        count = 0
+        while not self.stop.is_set():
+            count += 1
+            started = time.time()
+            if self.pull and count % 2 == 0:
+                body, path, sent = {"entityTypes": ["end_user"], "limit": 50}, "pull", {}
+            else:
+                sent = {str(uuid.uuid4()): f"load {index}-{count}-{i}" for i in range(self.records)}
+                body = {"changes": {"end_user": [{"id": k, "name": v} for k, v in sent.items()]}}
+                path = "push"
+            try:
+                response = session.post(self.base + API + path, json=body, headers=headers, timeout=30)
+                status, payload = response.status_code, response.text
+            except requests.RequestException as error:
+                status, payload = 0, str(error)
+            with self.lock:
+                self.results.append((started, time.time(), path, status, payload))
+                if status == 200 and path == "push":
+                    self.acknowledged.update(sent)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(60)
+
+    def statuses(self):
+        return sorted({r[3] for r in self.results})
+
+
+def assert_acknowledged_are_stored(load):
+    assert load.acknowledged, "no push was acknowledged"
+    stored = dict(line.split("|") for line in sql(
+        "SELECT id, name FROM end_user WHERE tenant_id = :'p1'", load.tenant).splitlines())
+    lost = {k: v for k, v in load.acknowledged.items() if stored.get(k) != v}
+    assert not lost, f"{len(lost)} acknowledged records are not stored as acknowledged"
+
+
+def assert_errors_are_json(load, allowed):
+    for _, _, path, status, payload in load.results:
+        if status != 200:
+            assert status in allowed, f"{path} answered {status}: {payload[:200]}"
+            assert json.loads(payload)["success"] is False
+
+
+def test_kill_9_of_a_worker_loses_no_acknowledged_push():
+    master = master_pid()
+    before = worker_pids(master)
+    assert len(before) >= 2
+    restarts_before = metric("sync_worker_restarts_total")
+    with Load(env("SYNC_HTTP_BASE_URL"), new_tenant()) as load:
+        time.sleep(1.5)
+        os.kill(before[0], signal.SIGKILL)
+        time.sleep(2.5)
+    assert_acknowledged_are_stored(load)
+    assert_errors_are_json(load, allowed={502})
+    deadline = time.time() + 10
+    while time.time() < deadline and len(worker_pids(master)) < len(before):
+        time.sleep(0.1)
+    after = worker_pids(master)
+    assert len(after) == len(before) and before[0] not in after, "the master replaced the killed worker"
+    assert metric("sync_worker_restarts_total") == restarts_before + 1
+    log = open(run_dir("logs", "sync.log")).read()
+    assert f'"msg":"worker died","pid":{before[0]}' in log and '"signal":9' in log
+
+
+def test_database_connections_killed_and_database_restarted():
+    tenant = new_tenant()
+    with Load(env("SYNC_HTTP_BASE_URL"), tenant, pull=True) as load:
+        time.sleep(1)
+        sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'sync' AND pid <> pg_backend_pid()")
+        time.sleep(1)
+        pg_ctl("restart")
+        time.sleep(3)
+    assert_errors_are_json(load, allowed={503})
+    assert all(r[3] in (200, 503) for r in load.results)
+    unavailable = [r for r in load.results if r[3] == 503]
+    assert all("database_unavailable" in r[4] for r in unavailable)
+    assert load.results[-1][3] == 200 or any(r[3] == 200 and r[0] > load.results[-1][0] - 1 for r in load.results), \
+        "service resumed by itself"
+    assert_acknowledged_are_stored(load)
+    assert metric("sync_database_errors_total") > 0
+
+
+def test_sighup_under_load_fails_no_request():
+    master = master_pid()
+    before = set(worker_pids(master))
+    with Load(env("SYNC_HTTP_BASE_URL"), new_tenant(), pull=True) as load:
+        time.sleep(0.8)
+        os.kill(master, signal.SIGHUP)
+        time.sleep(1.5)
+        os.kill(master, signal.SIGHUP)
+        time.sleep(1.5)
+    assert load.statuses() == [200], [r[3:] for r in load.results if r[3] != 200][:3]
+    assert not before & set(worker_pids(master)), "every worker was replaced"
+    assert_acknowledged_are_stored(load)
+
+
+def test_sigterm_under_load_finishes_requests_then_exits_0(tmp_path):
+    socket = run_dir("sync-aux.sock")
+    service = subprocess.Popen(
+        [env("SYNC_BIN"), "serve", "--listen", socket, "--socket-mode", "666", "--workers", "2", "--threads", "2"],
+        env={**os.environ, "SYNC_SCOREBOARD": f"/dev/shm/sync-aux-{os.getpid()}", "SYNC_LOG_REQUESTS": "0"},
+        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "aux.log", "w"))
+    try:
+        base = env("SYNC_AUX_BASE_URL")
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                if requests.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        with Load(base, new_tenant(), threads=6, records=100) as load:
+            time.sleep(1.5)
+            stopped_at = time.time()
+            service.send_signal(signal.SIGTERM)
+            assert service.wait(30) == 0
+            time.sleep(0.3)
+        before = [r for r in load.results if r[0] < stopped_at]
+        assert before and all(r[3] == 200 for r in before), "requests under way at SIGTERM complete"
+        assert_errors_are_json(load, allowed={502})
+        assert_acknowledged_are_stored(load)
+    finally:
+        if service.poll() is None:
+            service.kill()
+        if os.path.exists(f"/dev/shm/sync-aux-{os.getpid()}"):
+            os.unlink(f"/dev/shm/sync-aux-{os.getpid()}")
+
+
+def test_a_tenant_over_its_rate_gets_429_and_others_are_not_slowed(make_client):
+    noisy_tenant = new_tenant()
+    cli("tenant", "set", noisy_tenant, "--rate-limit", "5")
+    noisy = make_client(tenant=noisy_tenant)
+    quiet = make_client()
+    noisy_statuses, quiet_statuses = [], []
+    for _ in range(20):
+        response = noisy.post("pull", {})
+        noisy_statuses.append(response.status_code)
+        if response.status_code == 429:
+            assert int(response.headers["Retry-After"]) >= 1
+            assert response.json()["error"]["code"] == "rate_limited"
+        quiet_statuses.append(quiet.post("pull", {}).status_code)
+    assert noisy_statuses[:5] == [200] * 5, "a burst of N is allowed"
+    assert noisy_statuses.count(429) >= 10
+    assert quiet_statuses == [200] * 20
+    time.sleep(1.1)
+    assert noisy.post("pull", {}).status_code == 200, "the bucket refills"
+
+
+def from_address(source, method, path, body=None, headers=None):
+    """A request from another loopback address, which nginx does not treat as the local host."""
+    host, port = env("SYNC_HTTP_BASE_URL").split("//")[1].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10, source_address=(source, 0))
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    result = response.status, dict(response.getheaders()), response.read().decode()
+    connection.close()
+    return result
+
+
+def test_nginx_limits_each_address_and_exempts_loopback():
+    statuses = []
+    for _ in range(250):
+        status, headers, body = from_address("127.0.0.2", "POST", API + "pull", "{}", {"Content-Type": "application/json"})
+        statuses.append(status)
+        if status == 429:
+            assert json.loads(body)["error"]["code"] == "rate_limited" and headers["Retry-After"] == "1"
+    assert statuses.count(401) >= 100, "the burst passes on to the service (which wants a token)"
+    assert statuses.count(429) >= 50
+    assert all(requests.post(env("SYNC_HTTP_BASE_URL") + API + "pull", json={}, timeout=10).status_code == 401
+               for _ in range(200)), "127.0.0.1 is exempt"
+
+
+def metric(name, labels=""):
+    text = requests.get(env("SYNC_HTTP_BASE_URL") + "/metrics", timeout=10).text
+    match = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_health_ready_and_metrics(client):
+    base = env("SYNC_HTTP_BASE_URL")
+    assert requests.get(base + "/health", timeout=10).json() == {"status": "ok"}
+    assert requests.get(base + "/ready", timeout=10).json() == {"status": "ready"}
+    pulls = metric("sync_requests_total", '{endpoint="pull",status="200"}')
+    pulled = metric("sync_records_pulled_total", '{entity_type="end_user"}')
+    pushed = metric("sync_records_pushed_total", '{entity_type="end_user"}')
+    client.push({"end_user": [{"name": "counted"}, {"name": "twice"}]})
+    client.pull()
+    assert metric("sync_requests_total", '{endpoint="pull",status="200"}') == pulls + 1
+    assert metric("sync_records_pushed_total", '{entity_type="end_user"}') == pushed + 2
+    assert metric("sync_records_pulled_total", '{entity_type="end_user"}') == pulled + 2
+    text = requests.get(base + "/metrics", timeout=10).text
+    for name in ("sync_request_duration_seconds_bucket", "sync_conflicts_total", 'sync_worker_threads{state="busy"}',
+                 'sync_worker_threads{state="idle"}', "sync_database_errors_total", "sync_worker_restarts_total"):
+        assert name in text
+    status, _, body = from_address("127.0.0.2", "GET", "/metrics")
+    assert status == 403 and json.loads(body)["error"]["code"] == "forbidden", "/metrics is for loopback only"
+
+
+def test_one_json_log_line_per_request_without_secrets(client, tenant):
+    response = client.push({"end_user": [{"name": "Very Private Name"}]})
+    request_id = response.headers["X-Request-Id"]
+    deadline = time.time() + 5
+    line = None
+    while time.time() < deadline and line is None:
+        for text in open(run_dir("logs", "sync.log")):
+            if request_id in text:
+                line = json.loads(text)
+        time.sleep(0.1)
+    assert line is not None
+    assert {k: line[k] for k in ("requestId", "tenant", "sub", "endpoint", "status", "records", "conflicts")} == {
+        "requestId": request_id, "tenant": tenant, "sub": "device-1", "endpoint": "push", "status": 200,
+        "records": 1, "conflicts": 0}
+    assert line["durationMs"] >= 0 and line["time"].endswith("Z")
+    log = open(run_dir("logs", "sync.log")).read()
+    assert client.token not in log and env("SYNC_JWT_SECRET") not in log and "Very Private Name" not in log
