@@ -1,0 +1,60 @@
+"""The files a sysadmin installs: the systemd unit and the nginx site (TLS, limits, /metrics)."""
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+from conftest import ROOT, env
+
+
+def test_systemd_unit_verifies(tmp_path):
+    if not shutil.which("systemd-analyze"):
+        pytest.fail("systemd-analyze is missing (Debian package systemd)")
+    unit = open(os.path.join(ROOT, "systemd", "sync.service")).read()
+    for setting in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "Restart=on-failure",
+                    "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=/etc/sync/sync.env", "User=sync"):
+        assert setting in unit
+    # Verified with the built binary in place of /usr/local/bin/sync, which a test does not install.
+    copy = tmp_path / "sync.service"
+    copy.write_text(unit.replace("/usr/local/bin/sync", env("SYNC_BIN")))
+    result = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    problems = [line for line in result.stderr.splitlines()
+                if str(copy) in line or "sync.service" in line]
+    assert result.returncode == 0 and not problems, result.stderr
+
+
+def test_site_file_settings():
+    site = open(os.path.join(ROOT, "nginx", "sync-site.conf")).read()
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in site
+    assert "server_tokens off;" in site
+    assert re.search(r"client_max_body_size 10m;", site)
+    assert re.search(r"limit_req zone=sync_per_address", site)
+    metrics = re.search(r"location = /metrics \{(.*?)\}", site, re.S).group(1)
+    assert "allow 127.0.0.1;" in metrics and "deny all;" in metrics, "/metrics is refused to other addresses"
+    assert re.search(r"upstream sync_workers \{", site)
+    for status in ("413", "429", "502", "504"):
+        assert re.search(rf"error_page [0-9 ]*{status}", site), f"nginx's own {status} is JSON"
+
+
+def handshake(version):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(env("SYNC_CA_FILE"))
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    context.minimum_version = version
+    context.maximum_version = version
+    host, port = env("SYNC_BASE_URL").split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            return tls.version()
+
+
+def test_tls_12_and_13_only():
+    assert handshake(ssl.TLSVersion.TLSv1_3) == "TLSv1.3"
+    assert handshake(ssl.TLSVersion.TLSv1_2) == "TLSv1.2"
+    for old in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        with pytest.raises(ssl.SSLError):
+            handshake(old)
