@@ -3,6 +3,7 @@ import glob
 import os
 import subprocess
 import time
+import urllib.parse
 
 import requests
 
@@ -12,14 +13,15 @@ from conftest import env
 def pg_ctl(*args):
     data = os.path.realpath(os.path.join(env("SYNC_RUN_DIR"), "pg"))
     binary = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1]
-    port = env("SYNC_DATABASE_URL").rsplit(":", 1)[1].split("/")[0]
-    subprocess.run(["runuser", "-u", "postgres", "--", binary, "-D", data, "-o", f"-p {port}", "-w", "-m", "fast",
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(env("SYNC_DATABASE_URL")).query)
+    subprocess.run(["runuser", "-u", "postgres", "--", binary, "-D", data, "-o", f"-p {query['port'][0]} -k {query['host'][0]}",
+                    "-w", "-m", "fast",
                     "-l", os.path.join(data, "server.log"), *args], check=True, capture_output=True, timeout=60)
 
 
 def test_serve_refuses_a_schema_that_does_not_match_the_registry(tmp_path):
     # The `postgres` database exists but holds none of the service's tables.
-    url = env("SYNC_DATABASE_URL").rsplit("/", 1)[0] + "/postgres"
+    url = env("SYNC_DATABASE_URL").replace("/sync?", "/postgres?")
     result = subprocess.run([env("SYNC_BIN"), "serve", "--database-url", url, "--listen", str(tmp_path / "s.sock")],
                             capture_output=True, text=True, timeout=30,
                             env={**os.environ, "SYNC_JWT_SECRET": "x"})
