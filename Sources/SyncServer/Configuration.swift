@@ -30,6 +30,8 @@ public struct Configuration: Sendable {
     public var scoreboardPath: String
     /// One JSON line per request on standard error.
     public var logRequests: Bool
+    /// `info`, or `error` for errors only.
+    public var logLevel: Log.Level
     /// How long SIGTERM waits for the requests in flight.
     public var shutdownGraceSeconds: Double
     /// Where the master writes its process id.
@@ -57,6 +59,7 @@ public struct Configuration: Sendable {
             defaultRateLimit: environment["SYNC_DEFAULT_RATE_LIMIT"].flatMap { Int($0) } ?? 0,
             scoreboardPath: environment["SYNC_SCOREBOARD"] ?? "/dev/shm/sync-scoreboard",
             logRequests: environment["SYNC_LOG_REQUESTS"].map { $0 != "0" && $0 != "false" } ?? true,
+            logLevel: environment["SYNC_LOG_LEVEL"].flatMap(Log.Level.init(name:)) ?? .info,
             shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10,
             pidFile: environment["SYNC_PID_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         )

@@ -1,12 +1,34 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import SyncCore
 
 /// JSON lines on standard error (file descriptor 2), which systemd's journal keeps.
 /// Callers pass only safe values: never a token, a secret or record contents.
 public enum Log {
+    public enum Level: Int, Sendable {
+        case info = 0, error = 1
+
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "info": self = .info
+            case "error": self = .error
+            default: return nil
+            }
+        }
+    }
+
+    private static let minimum = Atomic<Int>(Level.info.rawValue)
+
+    /// Lines below `level` are dropped (`SYNC_LOG_LEVEL`: info, or error for errors only).
+    public static func setLevel(_ level: Level) {
+        minimum.store(level.rawValue, ordering: .relaxed)
+    }
+
     public static func write(_ level: String, _ message: String, _ fields: [(String, JSON)] = []) {
+        let rank = Level(name: level)?.rawValue ?? Level.error.rawValue
+        guard rank >= minimum.load(ordering: .relaxed) else { return }
         var object = JSONObject([("time", .string(now())), ("level", .string(level)), ("msg", .string(message))])
         for (key, value) in fields { object[key] = value }
         var line = JSON.object(object).serialized + "\n"

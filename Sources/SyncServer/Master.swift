@@ -34,6 +34,7 @@ public final class Master {
             throw Server.StartupError(description: "no JWT secret: set SYNC_JWT_SECRET")
         }
         try Server.checkSchema(configuration: configuration, registry: registry)
+        Log.setLevel(configuration.logLevel)
         let master = try Master(configuration: configuration, load: load, registry: registry)
         master.serve()
     }
@@ -156,6 +157,7 @@ public final class Master {
             let fresh = try load()
             guard !fresh.jwtSecret.isEmpty else { throw Server.StartupError(description: "no JWT secret") }
             configuration = fresh
+            Log.setLevel(fresh.logLevel)
         } catch {
             Log.error("reload refused: the configuration is invalid; the workers keep the old one",
                       [("error", .string(String(describing: error)))])

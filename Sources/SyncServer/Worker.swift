@@ -12,6 +12,7 @@ public enum Worker {
         // Blocked before the threads start, so they inherit the mask and only sigwait sees these.
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
+        Log.setLevel(configuration.logLevel)
         let socket = try WorkerPool.inherited(ProcessSpawner.socketDescriptor)
         let layout = MetricsLayout(registry: registry)
         let board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: false)

@@ -267,3 +267,51 @@ def test_one_json_log_line_per_request_without_secrets(client, tenant):
     assert line["durationMs"] >= 0 and line["time"].endswith("Z")
     log = open(run_dir("logs", "sync.log")).read()
     assert client.token not in log and env("SYNC_JWT_SECRET") not in log and "Very Private Name" not in log
+
+
+def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
+    """A service of the test's own, with a settings file: a new secret applies on SIGHUP, without a restart."""
+    settings = tmp_path / "sync.env"
+    settings.write_text("# test settings\nSYNC_JWT_SECRET=first-secret\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+    socket = run_dir("sync-aux.sock")
+    board = f"/dev/shm/sync-aux-reload-{os.getpid()}"
+    environment = {k: v for k, v in os.environ.items() if k != "SYNC_JWT_SECRET"}
+    service = subprocess.Popen(
+        [env("SYNC_BIN"), "serve", "--config", str(settings), "--listen", socket, "--socket-mode", "666"],
+        env={**environment, "SYNC_SCOREBOARD": board, "SYNC_LOG_REQUESTS": "0"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tenant = new_tenant()
+    url = env("SYNC_AUX_BASE_URL") + API + "pull"
+
+    def status(secret):
+        token = make_token(tenant, secret=secret)
+        return requests.post(url, json={}, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+
+    def wait_for(secret, expected):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                if status(secret) == expected:
+                    return True
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert wait_for("first-secret", 200)
+        settings.write_text("SYNC_JWT_SECRET=second-secret\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        service.send_signal(signal.SIGHUP)
+        assert wait_for("second-secret", 200)
+        assert status("first-secret") == 401
+        settings.write_text("this line is not a setting\n")
+        service.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert status("second-secret") == 200, "an invalid file is refused and the service keeps serving"
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(30) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
+        if os.path.exists(board):
+            os.unlink(board)
