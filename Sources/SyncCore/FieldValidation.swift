@@ -30,14 +30,16 @@ extension Field {
             }
             return .success(value)
         case .integer(let range):
-            guard case .int(let number) = value, range.contains(number) else {
+            guard let number = value.intValue, range.contains(number) else {
                 return .failure("must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
-            return .success(value)
+            return .success(.int(number))
         case .flag:
             switch value {
             case .bool(let flag): return .success(.int(flag ? 1 : 0))
-            case .int(let number) where number == 0 || number == 1: return .success(value)
+            case .int, .double:
+                guard let number = value.intValue, number == 0 || number == 1 else { return .failure("must be 0 or 1") }
+                return .success(.int(number))
             default: return .failure("must be 0 or 1")
             }
         case .timestamp:

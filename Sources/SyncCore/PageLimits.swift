@@ -12,7 +12,7 @@ public struct PageLimits: Sendable {
 
     public func limitValue(_ value: JSON?, issues: inout [ValidationIssue]) -> Int {
         guard let value, !value.isNull else { return defaultLimit }
-        guard case .int(let number) = value, number >= 1, number <= Int64(maximumLimit) else {
+        guard let number = value.intValue, number >= 1, number <= Int64(maximumLimit) else {
             issues.append(ValidationIssue(field: "limit", "must be an integer from 1 to \(maximumLimit)"))
             return defaultLimit
         }

@@ -16,8 +16,8 @@ enum RequestFields {
     /// The requested entity types; all registered types when the field is absent.
     static func entityTypes(_ value: JSON?, registry: Registry, issues: inout [ValidationIssue]) -> [EntityType] {
         guard let value, !value.isNull else { return registry.entityTypes }
-        guard let list = value.arrayValue else {
-            issues.append(ValidationIssue(field: "entityTypes", "must be a list of entity type names"))
+        guard let list = value.arrayValue, !list.isEmpty else {
+            issues.append(ValidationIssue(field: "entityTypes", "must be a non-empty list of entity type names (or absent, for all)"))
             return []
         }
         var types: [EntityType] = []

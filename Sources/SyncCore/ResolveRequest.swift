@@ -10,8 +10,8 @@ public struct ResolveRequest: Sendable {
         guard let root = body.objectValue else { throw .invalid([ValidationIssue("the body must be a JSON object")]) }
         var issues = RequestFields.unknownKeys(in: root, allowed: ["conflictId", "resolution", "record"])
         let id = root["conflictId"].flatMap { value -> Int64? in
-            if case .int(let number) = value, number > 0 { return number }
-            return nil
+            guard let number = value.intValue, number > 0 else { return nil }
+            return number
         }
         if id == nil { issues.append(ValidationIssue(field: "conflictId", "is required: the id of an open conflict")) }
         let resolution = root["resolution"]?.stringValue.flatMap(ConflictReport.Winner.init(rawValue:))

@@ -58,3 +58,9 @@ def test_tls_12_and_13_only():
     for old in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
         with pytest.raises(ssl.SSLError):
             handshake(old)
+
+
+def test_openapi_document_is_valid():
+    from openapi_spec_validator import validate
+    import yaml
+    validate(yaml.safe_load(open(os.path.join(ROOT, "openapi.yaml"))))
