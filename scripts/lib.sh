@@ -3,7 +3,7 @@
 # stack can run side by side.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PACKAGES=(libfcgi-dev libjwt-dev libpq-dev pkgconf nginx-light postgresql postgresql-contrib openssl curl python3 python3-venv)
+PACKAGES=(libfcgi-dev libjwt-dev libpq-dev pkgconf nginx-light postgresql postgresql-contrib openssl curl python3 procps systemd)
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 PG_SOCKET_DIR=/var/run/postgresql
 
