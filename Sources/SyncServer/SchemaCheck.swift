@@ -34,15 +34,33 @@ public enum SchemaCheck {
             for (name, column) in live where !known.contains(name) && !column.nullable && !column.hasDefault {
                 problems.append("\(entityType.table).\(name) is NOT NULL without a default but not in the registry")
             }
-            for suffix in ["track_change", "flush_clock", "log_inserts", "log_updates"] {
+            for suffix in ["track_change", "flush_clock", "log_inserts", "log_updates", "soft_delete"] {
                 let name = "\(entityType.table)_\(suffix)"
                 let trigger = try connection.execute(
                     "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
                     [entityType.table, name])
                 if trigger.rowCount == 0 { problems.append("trigger \(name) is missing on \(entityType.table)") }
             }
+            problems += try softDeleteMismatch(entityType, connection: connection)
         }
         return problems
+    }
+
+    /// The soft-delete trigger must set what the registry's deleted rule says.
+    private static func softDeleteMismatch(_ entityType: EntityType, connection: Connection) throws -> [String] {
+        guard let condition = entityType.deletedRule.conditions.first,
+              let column = entityType.field(named: condition.field)?.column,
+              let value = SQLValue.text(condition.value)
+        else { return [] }
+        let rows = try connection.execute(
+            "SELECT encode(tgargs, 'escape') FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2",
+            [entityType.table, "\(entityType.table)_soft_delete"])
+        guard let arguments = rows.string(row: 0, column: 0) else { return [] }
+        // encode(..., 'escape') shows the NUL after each argument as \000.
+        let expected = "\(column)\\000\(value)\\000"
+        return arguments == expected ? [] : [
+            "trigger \(entityType.table)_soft_delete does not set \(column) = \(value), the registry's deleted rule",
+        ]
     }
 
     private static func columns(of table: String, connection: Connection) throws -> [String: (type: String, nullable: Bool, hasDefault: Bool)] {

@@ -58,6 +58,18 @@ final class SyncStoreTests: XCTestCase {
         XCTAssertTrue(problems.contains { $0.contains("active") || $0.contains("is_deleted") } == false)
     }
 
+    func testSchemaCheckNamesASoftDeleteRuleTheTriggerDoesNotFollow() throws {
+        let connection = try TestDatabase.connect()
+        let user = registry.entityType(named: "end_user")!
+        let changed = EntityType(
+            name: "end_user", table: "end_user",
+            fields: [Field("name", .text(maxLength: 255)), Field("email", .text(maxLength: 255), nullable: true),
+                     Field("active", .flag, default: .int(1)), Field("is_deleted", .flag, default: .int(0))],
+            deletedRule: RowRule([("active", .int(0))]), pendingRule: user.pendingRule, defaultConflictStrategy: .serverWins)
+        let problems = try SchemaCheck.mismatches(registry: Registry([changed]), connection: connection)
+        XCTAssertEqual(problems, ["trigger end_user_soft_delete does not set active = 0, the registry's deleted rule"])
+    }
+
     func testPushThenPullRoundTrip() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)

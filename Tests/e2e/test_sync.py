@@ -173,3 +173,14 @@ def test_text_survives_round_trip(client):
     record = client.push({"end_user": [{"name": name, "email": None}]}).json()["data"][0]
     assert record["name"] == name and record["email"] is None
     assert client.pull().json()["data"]["end_user"][0]["name"] == name
+
+
+def test_a_direct_delete_becomes_a_tombstone_every_device_receives(client, tenant):
+    user = client.push({"end_user": [{"name": "to be deleted by an admin"}]}).json()["data"][0]
+    interaction = client.push({"interactions": [{"type": "call", "client_user_id": user["id"]}]}).json()["data"][0]
+    client.pull()
+    sql("DELETE FROM interactions WHERE tenant_id = :'p1' AND id = :'p2'", tenant, interaction["id"])
+    sql("DELETE FROM end_user WHERE tenant_id = :'p1' AND id = :'p2'", tenant, user["id"])
+    pulled = client.pull().json()["data"]
+    assert [(u["id"], u["is_deleted"], u["version"]) for u in pulled["end_user"]] == [(user["id"], 1, 2)]
+    assert [(i["id"], i["status"]) for i in pulled["interactions"]] == [(interaction["id"], "cancelled")]
