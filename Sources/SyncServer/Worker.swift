@@ -27,10 +27,18 @@ public enum Worker {
         _ = write(ProcessSpawner.readyDescriptor, &ready, 1)
         close(ProcessSpawner.readyDescriptor)
 
-        var received: Int32 = 0
-        repeat {
-            sigwait(&signals, &received)
-        } while received == SIGHUP  // the master reloads; a worker is replaced, not reconfigured
+        // Until SIGTERM, or until the master is gone (killed with SIGKILL, say): an orphaned worker would
+        // go on serving a socket nobody supervises, holding its database connections.
+        let master = getppid()
+        while true {
+            var timeout = timespec(tv_sec: 1, tv_nsec: 0)
+            let received = sigtimedwait(&signals, nil, &timeout)
+            if received == SIGTERM || received == SIGINT { break }
+            if getppid() != master {
+                Log.error("the master is gone; stopping", [("slot", .int(Int64(slot)))])
+                break
+            }
+        }
         let drained = pool.drain(grace: configuration.shutdownGraceSeconds)
         if !drained { Log.error("worker stopped with requests still in flight", [("slot", .int(Int64(slot)))]) }
         exit(drained ? 0 : 1)

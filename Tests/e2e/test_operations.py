@@ -315,3 +315,31 @@ def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
             service.kill()
         if os.path.exists(board):
             os.unlink(board)
+
+
+def test_workers_stop_when_their_master_is_killed():
+    board = f"/dev/shm/sync-aux-orphan-{os.getpid()}"
+    service = subprocess.Popen(
+        [env("SYNC_BIN"), "serve", "--listen", run_dir("sync-aux.sock"), "--socket-mode", "666", "--workers", "2",
+         "--threads", "1"],
+        env={**os.environ, "SYNC_SCOREBOARD": board}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 15
+        while time.time() < deadline and len(worker_pids(service.pid)) < 2:
+            time.sleep(0.1)
+        workers = worker_pids(service.pid)
+        assert len(workers) == 2
+        service.kill()
+        service.wait(10)
+        deadline = time.time() + 10
+        alive = workers
+        while time.time() < deadline and alive:
+            alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and
+                     open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+            time.sleep(0.1)
+        assert not alive, "orphaned workers stop by themselves"
+    finally:
+        if service.poll() is None:
+            service.kill()
+        if os.path.exists(board):
+            os.unlink(board)
