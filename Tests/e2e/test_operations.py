@@ -1,5 +1,6 @@
 """Running it as sysadmins do: worker processes that die, a database that goes away, SIGTERM and SIGHUP
 under load, rate limits, health checks, metrics and logs. Loopback only; every loop is bounded in time."""
+import contextlib
 import http.client
 import json
 import os
@@ -94,6 +95,25 @@ def assert_errors_are_json(load, allowed):
             assert json.loads(payload)["success"] is False
 
 
+@contextlib.contextmanager
+def own_service(*options, environment=None):
+    """A `sync serve` of the test's own behind the stack's second nginx upstream (SYNC_AUX_BASE_URL),
+    with its own scoreboard; killed and cleaned up whatever the test does to it."""
+    board = f"/dev/shm/sync-aux-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    service = subprocess.Popen(
+        [env("SYNC_BIN"), "serve", "--listen", run_dir("sync-aux.sock"), "--socket-mode", "666", *options],
+        env={**(environment or os.environ), "SYNC_SCOREBOARD": board, "SYNC_LOG_REQUESTS": "0"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield service
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait(10)
+        if os.path.exists(board):
+            os.unlink(board)
+
+
 def test_kill_9_of_a_worker_loses_no_acknowledged_push():
     master = master_pid()
     before = worker_pids(master)
@@ -147,13 +167,8 @@ def test_sighup_under_load_fails_no_request():
     assert_acknowledged_are_stored(load)
 
 
-def test_sigterm_under_load_finishes_requests_then_exits_0(tmp_path):
-    socket = run_dir("sync-aux.sock")
-    service = subprocess.Popen(
-        [env("SYNC_BIN"), "serve", "--listen", socket, "--socket-mode", "666", "--workers", "2", "--threads", "2"],
-        env={**os.environ, "SYNC_SCOREBOARD": f"/dev/shm/sync-aux-{os.getpid()}", "SYNC_LOG_REQUESTS": "0"},
-        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "aux.log", "w"))
-    try:
+def test_sigterm_under_load_finishes_requests_then_exits_0():
+    with own_service("--workers", "2", "--threads", "2") as service:
         base = env("SYNC_AUX_BASE_URL")
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -173,11 +188,6 @@ def test_sigterm_under_load_finishes_requests_then_exits_0(tmp_path):
         assert before and all(r[3] == 200 for r in before), "requests under way at SIGTERM complete"
         assert_errors_are_json(load, allowed={502})
         assert_acknowledged_are_stored(load)
-    finally:
-        if service.poll() is None:
-            service.kill()
-        if os.path.exists(f"/dev/shm/sync-aux-{os.getpid()}"):
-            os.unlink(f"/dev/shm/sync-aux-{os.getpid()}")
 
 
 def test_a_tenant_over_its_rate_gets_429_and_others_are_not_slowed(make_client):
@@ -270,16 +280,10 @@ def test_one_json_log_line_per_request_without_secrets(client, tenant):
 
 
 def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
-    """A service of the test's own, with a settings file: a new secret applies on SIGHUP, without a restart."""
+    """A new secret in the settings file applies on SIGHUP, without a restart."""
     settings = tmp_path / "sync.env"
     settings.write_text("# test settings\nSYNC_JWT_SECRET=first-secret\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
-    socket = run_dir("sync-aux.sock")
-    board = f"/dev/shm/sync-aux-reload-{os.getpid()}"
     environment = {k: v for k, v in os.environ.items() if k != "SYNC_JWT_SECRET"}
-    service = subprocess.Popen(
-        [env("SYNC_BIN"), "serve", "--config", str(settings), "--listen", socket, "--socket-mode", "666"],
-        env={**environment, "SYNC_SCOREBOARD": board, "SYNC_LOG_REQUESTS": "0"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tenant = new_tenant()
     url = env("SYNC_AUX_BASE_URL") + API + "pull"
 
@@ -298,7 +302,7 @@ def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
             time.sleep(0.1)
         return False
 
-    try:
+    with own_service("--config", str(settings), environment=environment) as service:
         assert wait_for("first-secret", 200)
         settings.write_text("SYNC_JWT_SECRET=second-secret\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
         service.send_signal(signal.SIGHUP)
@@ -310,20 +314,10 @@ def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
         assert status("second-secret") == 200, "an invalid file is refused and the service keeps serving"
         service.send_signal(signal.SIGTERM)
         assert service.wait(30) == 0
-    finally:
-        if service.poll() is None:
-            service.kill()
-        if os.path.exists(board):
-            os.unlink(board)
 
 
 def test_workers_stop_when_their_master_is_killed():
-    board = f"/dev/shm/sync-aux-orphan-{os.getpid()}"
-    service = subprocess.Popen(
-        [env("SYNC_BIN"), "serve", "--listen", run_dir("sync-aux.sock"), "--socket-mode", "666", "--workers", "2",
-         "--threads", "1"],
-        env={**os.environ, "SYNC_SCOREBOARD": board}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with own_service("--workers", "2", "--threads", "1") as service:
         deadline = time.time() + 15
         while time.time() < deadline and len(worker_pids(service.pid)) < 2:
             time.sleep(0.1)
@@ -338,8 +332,3 @@ def test_workers_stop_when_their_master_is_killed():
                      open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
             time.sleep(0.1)
         assert not alive, "orphaned workers stop by themselves"
-    finally:
-        if service.poll() is None:
-            service.kill()
-        if os.path.exists(board):
-            os.unlink(board)
