@@ -26,15 +26,6 @@ public final class Connection {
 
     public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    /// Re-establishes a broken connection. Prepared statements are forgotten and made again on use.
-    public func reconnect() throws(PostgresError) {
-        prepared.removeAll()
-        PQreset(handle)
-        guard isConnected else {
-            throw PostgresError(kind: .connection, sqlState: nil, message: Connection.errorMessage(handle), detail: nil, constraint: nil)
-        }
-    }
-
     /// Runs one statement with bound text parameters.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {

@@ -27,15 +27,6 @@ public final class QueryResult {
         return String(cString: value)
     }
 
-    /// The value's bytes (text format), copied; nil for SQL NULL.
-    public func bytes(row: Int, column: Int) -> [UInt8]? {
-        guard !isNull(row: row, column: column), let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
-            return nil
-        }
-        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
-        return value.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-    }
-
     /// Lends the value's bytes (text format) without copying; nil for SQL NULL. The buffer is only
     /// valid inside `body`.
     public func withBytes<R>(row: Int, column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
