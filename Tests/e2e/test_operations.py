@@ -1,5 +1,6 @@
 """Running it as sysadmins do: worker processes that die, a database that goes away, SIGTERM and SIGHUP
 under load, rate limits, health checks, metrics and logs. Loopback only; every loop is bounded in time."""
+import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -196,7 +197,7 @@ def test_a_tenant_over_its_rate_gets_429_and_others_are_not_slowed(make_client):
     noisy = make_client(tenant=noisy_tenant)
     quiet = make_client()
     noisy_statuses, quiet_statuses = [], []
-    for _ in range(20):
+    for _ in range(40):
         response = noisy.post("pull", {})
         noisy_statuses.append(response.status_code)
         if response.status_code == 429:
@@ -204,8 +205,8 @@ def test_a_tenant_over_its_rate_gets_429_and_others_are_not_slowed(make_client):
             assert response.json()["error"]["code"] == "rate_limited"
         quiet_statuses.append(quiet.post("pull", {}).status_code)
     assert noisy_statuses[:5] == [200] * 5, "a burst of N is allowed"
-    assert noisy_statuses.count(429) >= 10
-    assert quiet_statuses == [200] * 20
+    assert noisy_statuses.count(429) >= 15, "at 5 per second, most of 40 quick requests are refused"
+    assert quiet_statuses == [200] * 40
     time.sleep(1.1)
     assert noisy.post("pull", {}).status_code == 200, "the bucket refills"
 
@@ -222,10 +223,14 @@ def from_address(source, method, path, body=None, headers=None):
 
 
 def test_nginx_limits_each_address_and_exempts_loopback():
-    statuses = []
-    for _ in range(250):
-        status, headers, body = from_address("127.0.0.2", "POST", API + "pull", "{}", {"Content-Type": "application/json"})
-        statuses.append(status)
+    def one(_):
+        return from_address("127.0.0.2", "POST", API + "pull", "{}", {"Content-Type": "application/json"})
+
+    # Eight clients at once, so the address goes well past 50 requests/s even on a slow machine.
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(400)))
+    statuses = [status for status, _, _ in results]
+    for status, headers, body in results:
         if status == 429:
             assert json.loads(body)["error"]["code"] == "rate_limited" and headers["Retry-After"] == "1"
     assert statuses.count(401) >= 100, "the burst passes on to the service (which wants a token)"
