@@ -63,7 +63,7 @@ public final class Master {
         for slot in 0..<configuration.workerProcesses { start(slot: slot) }
         Log.info("serving", [("listen", .string(configuration.listen)), ("workers", .int(Int64(configuration.workerProcesses))),
                              ("threads", .int(Int64(configuration.workerThreads))), ("pid", .int(Int64(getpid())))])
-        var lastMaintenance = now()
+        var lastMaintenance = MonotonicClock.seconds
         while true {
             var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
             let received = sigtimedwait(&signals, nil, &timeout)
@@ -74,8 +74,8 @@ public final class Master {
             }
             reap()
             startDueWorkers()
-            if now() - lastMaintenance >= 60 {
-                lastMaintenance = now()
+            if MonotonicClock.seconds - lastMaintenance >= 60 {
+                lastMaintenance = MonotonicClock.seconds
                 maintain()
             }
         }
@@ -93,7 +93,7 @@ public final class Master {
         let environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { $1 }
         do {
             let (pid, ready) = try spawner.spawn(arguments: arguments(slot: slot), environment: environment, socket: socket)
-            children[pid] = Child(slot: slot, started: now())
+            children[pid] = Child(slot: slot, started: MonotonicClock.seconds)
             guard ProcessSpawner.waitReady(ready, seconds: 15) else {
                 Log.error("worker did not start", [("slot", .int(Int64(slot))), ("pid", .int(Int64(pid)))])
                 kill(pid, SIGKILL)
@@ -125,7 +125,7 @@ public final class Master {
             Log.error("worker died", [("pid", .int(Int64(pid))), ("slot", .int(Int64(child.slot)))] + ending)
             guard !child.retiring, !stopping else { continue }
             Metrics(board: board, layout: layout, workerSlot: 0).workerRestarted()
-            failures[child.slot] = now() - child.started < 5 ? failures[child.slot, default: 0] + 1 : 0
+            failures[child.slot] = MonotonicClock.seconds - child.started < 5 ? failures[child.slot, default: 0] + 1 : 0
             scheduleRespawn(slot: child.slot)
         }
     }
@@ -134,12 +134,12 @@ public final class Master {
     private func scheduleRespawn(slot: Int) {
         let failed = failures[slot, default: 0]
         let delay = failed == 0 ? 0 : min(30, 0.1 * pow(2, Double(failed - 1)))
-        respawns[slot] = now() + delay
+        respawns[slot] = MonotonicClock.seconds + delay
     }
 
     private func startDueWorkers() {
         guard !stopping else { return }
-        for (slot, due) in respawns where due <= now() {
+        for (slot, due) in respawns where due <= MonotonicClock.seconds {
             respawns[slot] = nil
             if start(slot: slot) == nil, respawns[slot] == nil {
                 failures[slot, default: 0] += 1
@@ -192,8 +192,8 @@ public final class Master {
         // Tells the workers to drain the backlog before they exit (see WorkerPool.drain).
         _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
         for pid in children.keys { kill(pid, SIGTERM) }
-        let deadline = now() + configuration.shutdownGraceSeconds + 5
-        while !children.isEmpty && now() < deadline {
+        let deadline = MonotonicClock.seconds + configuration.shutdownGraceSeconds + 5
+        while !children.isEmpty && MonotonicClock.seconds < deadline {
             reap()
             usleep(20_000)
         }
@@ -215,11 +215,5 @@ public final class Master {
         } catch {
             Log.error("maintenance failed", [("error", .string(String(describing: error)))])
         }
-    }
-
-    private func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }

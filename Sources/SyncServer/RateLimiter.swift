@@ -20,7 +20,7 @@ struct RateLimiter: Sendable {
     let base: Int
 
     /// Takes one token from `tenant`'s bucket at `rate` per second. A rate of 0 means unlimited.
-    func take(tenant: String, rate: Int, now: UInt64 = RateLimiter.monotonicNanoseconds()) -> Decision {
+    func take(tenant: String, rate: Int, now: UInt64 = MonotonicClock.nanoseconds) -> Decision {
         guard rate > 0 else { return .allowed }
         guard let bucket = bucket(for: RateLimiter.hash(tenant)) else { return .allowed }
         let lock = bucket + 1, tokens = bucket + 2, last = bucket + 3
@@ -69,11 +69,5 @@ struct RateLimiter: Sendable {
             hash = hash &* 0x0000_0100_0000_01B3
         }
         return hash == 0 ? 1 : hash
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }

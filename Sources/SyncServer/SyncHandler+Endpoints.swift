@@ -46,7 +46,8 @@ extension SyncHandler {
             throw APIError(status: 400, code: "invalid_idempotency_key",
                            message: "an Idempotency-Key is 1 to 255 visible ASCII characters")
         }
-        return IdempotencyKey(key: key, body: call.bodyText, lifetimeSeconds: configuration.idempotencyLifetimeSeconds)
+        return IdempotencyKey(key: key, body: String(decoding: call.request.body, as: UTF8.self),
+                              lifetimeSeconds: configuration.idempotencyLifetimeSeconds)
     }
 
     func pull(_ call: Call) throws -> HTTPResponse {

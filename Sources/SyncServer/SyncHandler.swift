@@ -11,7 +11,6 @@ final class SyncHandler: RequestHandler {
     /// What an endpoint gets once the request is authenticated and its body parsed.
     struct Call {
         let body: JSON
-        let bodyText: String
         let tenant: Tenant
         let claims: Claims
         let request: HTTPRequest
@@ -63,12 +62,12 @@ final class SyncHandler: RequestHandler {
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let started = monotonicSeconds()
+        let started = MonotonicClock.seconds
         metrics.started()
         defer { metrics.finished() }
         trace = Trace()
         let response = answer(request)
-        let seconds = monotonicSeconds() - started
+        let seconds = MonotonicClock.seconds - started
         metrics.request(endpoint: trace.endpoint, status: response.status, seconds: seconds)
         if configuration.logRequests {
             Log.info("request", [
@@ -130,18 +129,17 @@ final class SyncHandler: RequestHandler {
         } catch {
             throw RequestError.malformedJSON(error)
         }
-        let bodyText = String(decoding: request.body, as: UTF8.self)
+        let found = try withDatabase { store in
+            try tenants.tenant(claims.tenantID, connection: store.connection, now: MonotonicClock.seconds)
+        }
+        guard let tenant = found else { throw APIError.forbidden("the token's tenant does not exist") }
+        guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
+        if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
+            metrics.rateLimited()
+            throw APIError.rateLimited(retryAfter: retryAfter)
+        }
         return try withDatabase { store in
-            guard let tenant = try tenants.tenant(claims.tenantID, connection: store.connection, now: monotonicSeconds()) else {
-                throw APIError.forbidden("the token's tenant does not exist")
-            }
-            guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
-            if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
-                metrics.rateLimited()
-                throw APIError.rateLimited(retryAfter: retryAfter)
-            }
-            let call = Call(body: body, bodyText: bodyText, tenant: tenant, claims: claims, request: request, store: store)
-            return try endpoint(self)(call)
+            try endpoint(self)(Call(body: body, tenant: tenant, claims: claims, request: request, store: store))
         }
     }
 
@@ -214,9 +212,4 @@ final class SyncHandler: RequestHandler {
         return fresh
     }
 
-    private func monotonicSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
 }
