@@ -8,16 +8,23 @@
 -- tenant). The lock is held to the end of the transaction either way, so stamps stay strictly
 -- increasing per tenant and handed out in commit order.
 
-CREATE OR REPLACE FUNCTION sync_flush_clock() RETURNS trigger
+-- Brings the clock row of the tenant cached in sync.clock ("tenant|stamp") up to its last stamp.
+CREATE FUNCTION sync_store_cached_clock(cached text) RETURNS void
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    cached text := current_setting('sync.clock', true);
 BEGIN
     IF cached IS NOT NULL AND cached <> '' THEN
         UPDATE sync_clock SET last_change = split_part(cached, '|', 2)::timestamptz
         WHERE tenant_id = split_part(cached, '|', 1) AND last_change < split_part(cached, '|', 2)::timestamptz;
     END IF;
+END
+$$;
+
+CREATE FUNCTION sync_flush_clock() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM sync_store_cached_clock(current_setting('sync.clock', true));
     RETURN NULL;
 END
 $$;
@@ -32,11 +39,8 @@ BEGIN
     IF cached IS NOT NULL AND cached <> '' AND split_part(cached, '|', 1) = NEW.tenant_id THEN
         stamp := greatest(clock_timestamp(), split_part(cached, '|', 2)::timestamptz + interval '1 microsecond');
     ELSE
-        IF cached IS NOT NULL AND cached <> '' THEN
-            -- Moving on to another tenant: leave the previous one's clock where its stamps got to.
-            UPDATE sync_clock SET last_change = split_part(cached, '|', 2)::timestamptz
-            WHERE tenant_id = split_part(cached, '|', 1) AND last_change < split_part(cached, '|', 2)::timestamptz;
-        END IF;
+        -- Moving on to another tenant (or starting): leave the previous one's clock where its stamps got to.
+        PERFORM sync_store_cached_clock(cached);
         INSERT INTO sync_clock AS c (tenant_id, last_change) VALUES (NEW.tenant_id, clock_timestamp())
         ON CONFLICT (tenant_id) DO UPDATE
             SET last_change = greatest(clock_timestamp(), c.last_change + interval '1 microsecond')
