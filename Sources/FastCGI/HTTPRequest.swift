@@ -2,7 +2,7 @@
 public struct HTTPRequest: Sendable {
     public let method: String
     public let path: String
-    /// FastCGI parameters by name (`HTTP_AUTHORIZATION`, `CONTENT_TYPE`, `REQUEST_ID`, ...).
+    /// The FastCGI parameters the pool was asked to copy, by name (`HTTP_AUTHORIZATION`, `CONTENT_TYPE`, ...).
     public let parameters: [String: String]
     public let body: [UInt8]
     /// True when the body was larger than the worker accepts; `body` is then empty.

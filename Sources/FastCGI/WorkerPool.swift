@@ -11,12 +11,15 @@ public final class WorkerPool: Sendable {
 
     private let socket: Int32
     private let maximumBodyBytes: Int
+    /// The FastCGI parameters handlers read (besides the method, path and length, which the pool reads).
+    private let parameterNames: [String]
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
 
-    public init(socket: Int32, maximumBodyBytes: Int) {
+    public init(socket: Int32, maximumBodyBytes: Int, parameterNames: [String]) {
         self.socket = socket
         self.maximumBodyBytes = maximumBodyBytes
+        self.parameterNames = parameterNames
     }
 
     /// Opens a listening socket: a unix socket path, or `HOST:PORT` / `:PORT` for TCP.
@@ -118,12 +121,15 @@ public final class WorkerPool: Sendable {
     private func serve(handler: any RequestHandler) {
         let request = FastCGIRequest(socket: socket)
         while !stopping.load(ordering: .sequentiallyConsistent), request.accept() {
-            let parameters = request.parameters()
-            let expected = Int(parameters["CONTENT_LENGTH"] ?? "") ?? 0
+            var parameters: [String: String] = [:]
+            for name in parameterNames {
+                parameters[name] = request.parameter(name)
+            }
+            let expected = Int(request.parameter("CONTENT_LENGTH") ?? "") ?? 0
             let body = request.readBody(expected: max(0, expected), limit: maximumBodyBytes)
             let httpRequest = HTTPRequest(
-                method: parameters["REQUEST_METHOD"] ?? "GET",
-                path: parameters["DOCUMENT_URI"] ?? parameters["SCRIPT_NAME"] ?? "/",
+                method: request.parameter("REQUEST_METHOD") ?? "GET",
+                path: request.parameter("DOCUMENT_URI") ?? request.parameter("SCRIPT_NAME") ?? "/",
                 parameters: parameters,
                 body: body ?? [],
                 bodyTooLarge: body == nil

@@ -41,15 +41,17 @@ public final class Connection {
         try check(PQexec(handle, sql))
     }
 
-    /// Runs a statement prepared once per connection under `name`.
+    /// Runs a statement prepared once per connection under `name`. With `binaryResults`, every column
+    /// comes in PostgreSQL's binary format (read it with `BinaryValue`), which spares the server the
+    /// text formatting of timestamps and UUIDs.
     @discardableResult
-    public func execute(prepared name: String, _ sql: String, _ parameters: [String?]) throws(PostgresError) -> QueryResult {
+    public func execute(prepared name: String, _ sql: String, _ parameters: [String?], binaryResults: Bool = false) throws(PostgresError) -> QueryResult {
         if !prepared.contains(name) {
             try check(PQprepare(handle, name, sql, Int32(parameters.count), nil))
             prepared.insert(name)
         }
         let result = withCStrings(parameters) { values in
-            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, binaryResults ? 1 : 0)
         }
         return try check(result)
     }

@@ -27,8 +27,8 @@ public final class QueryResult {
         return String(cString: value)
     }
 
-    /// Lends the value's bytes (text format) without copying; nil for SQL NULL. The buffer is only
-    /// valid inside `body`.
+    /// Lends the value's bytes (text or binary, as the statement asked) without copying; nil for SQL
+    /// NULL. The buffer is only valid inside `body`.
     public func withBytes<R>(row: Int, column: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
         guard !isNull(row: row, column: column), let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
             return try body(nil)

@@ -34,21 +34,29 @@ extension JSON {
         }
     }
 
+    /// A JSON string literal. Runs of characters that need no escape are appended at once.
     public static func writeString(_ value: String, to output: inout String) {
         output += "\""
-        for scalar in value.unicodeScalars {
+        var runStart = value.startIndex
+        for index in value.unicodeScalars.indices {
+            let scalar = value.unicodeScalars[index]
+            let escape: String
             switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
+            case "\"": escape = "\\\""
+            case "\\": escape = "\\\\"
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
             case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
                 let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
+                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: continue
             }
+            output += value[runStart..<index]
+            output += escape
+            runStart = value.unicodeScalars.index(after: index)
         }
+        output += value[runStart...]
         output += "\""
     }
 }

@@ -15,19 +15,33 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
 
     /// `2024-01-01T12:00:00.123456Z`: always UTC, always six fraction digits.
     public var description: String {
+        var writer = ByteWriter(capacity: 32)
+        write(to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Writes `description`'s bytes without making a String: a pull page formats a few per record.
+    @inlinable public func write(to writer: inout ByteWriter) {
         let micros = microsecondsSinceEpoch
         var days = micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1
         var rest = micros - days * 86_400_000_000
         if rest < 0 { rest += 86_400_000_000; days -= 1 }
         let (year, month, day) = Timestamp.civil(fromDays: days)
-        let fraction = rest % 1_000_000
         let seconds = rest / 1_000_000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
-    }
-
-    private func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        if (0...9999).contains(year) { writer.write(digits: year, width: 4) } else { writer.write(decimal: year) }
+        writer.write(UInt8(ascii: "-"))
+        writer.write(digits: month, width: 2)
+        writer.write(UInt8(ascii: "-"))
+        writer.write(digits: day, width: 2)
+        writer.write(UInt8(ascii: "T"))
+        writer.write(digits: seconds / 3600, width: 2)
+        writer.write(UInt8(ascii: ":"))
+        writer.write(digits: seconds / 60 % 60, width: 2)
+        writer.write(UInt8(ascii: ":"))
+        writer.write(digits: seconds % 60, width: 2)
+        writer.write(UInt8(ascii: "."))
+        writer.write(digits: rest % 1_000_000, width: 6)
+        writer.write(UInt8(ascii: "Z"))
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`. Fractions beyond microseconds are truncated.
@@ -106,7 +120,7 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
         return era * 146_097 + doe - 719_468
     }
 
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    @usableFromInline static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -15,10 +15,11 @@ struct EntitySQL: Sendable {
     /// Updates the records given as one array per written field, then an array of expected versions;
     /// a record whose version moved on is skipped.
     let update: String
-    /// One page of changes after $2 (at most $3): the tenant's clock, then per row its stamp and columns.
-    /// Always at least one row, so the clock comes from the same snapshot even when nothing changed.
+    /// One page of changes after $2 (at most $3): the tenant's clock, then the row's columns. Always at
+    /// least one row, so the clock comes from the same snapshot even when nothing changed.
+    /// Statements that return columns are run with binary results, for `RowCoding`.
     let changedSince: String
-    /// Pending rows after $2 (at most $3), then the pending rule's values: the stamp, then the columns.
+    /// Pending rows after $2 (at most $3), then the pending rule's values: the columns.
     let pending: String
     let existingIDs: String
 
@@ -30,7 +31,6 @@ struct EntitySQL: Sendable {
         writtenFields = entityType.fields.filter { $0.access != .databaseManaged }
         let written = writtenFields.map(\.column)
         let versionParameter = writtenFields.count + 2
-        let stamp = "(extract(epoch FROM last_updated) * 1000000)::bigint"
 
         selectForUpdate = "SELECT \(columns) FROM \(table) WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE"
         let arrays = writtenFields.enumerated().map { "$\($0.offset + 2)::\($0.element.type.sqlType)[]" }
@@ -48,9 +48,8 @@ struct EntitySQL: Sendable {
             WHERE t.tenant_id = $1 AND t.id = v.v\(written.firstIndex(of: "id")!) AND t.version = v.expected RETURNING \(qualified)
             """
         changedSince = """
-            SELECT c.clock, r.* FROM (SELECT (SELECT (extract(epoch FROM last_change) * 1000000)::bigint \
-            FROM sync_clock WHERE tenant_id = $1) AS clock) c \
-            LEFT JOIN LATERAL (SELECT \(stamp), \(columns) FROM \(table) \
+            SELECT c.clock, r.* FROM (SELECT (SELECT last_change FROM sync_clock WHERE tenant_id = $1) AS clock) c \
+            LEFT JOIN LATERAL (SELECT \(columns) FROM \(table) \
             WHERE tenant_id = $1 AND last_updated > $2::timestamptz ORDER BY last_updated LIMIT $3::integer) r ON true
             """
         let pendingConditions = entityType.pendingRule.conditions.enumerated().map { index, condition in
@@ -58,7 +57,7 @@ struct EntitySQL: Sendable {
             return "\(field.column) = $\(index + 4)::\(field.type.sqlType)"
         }
         pending = """
-            SELECT \(stamp), \(columns) FROM \(table) \
+            SELECT \(columns) FROM \(table) \
             WHERE tenant_id = $1 AND last_updated > $2::timestamptz AND \(pendingConditions.joined(separator: " AND ")) \
             ORDER BY last_updated LIMIT $3::integer
             """

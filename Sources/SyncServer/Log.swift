@@ -26,12 +26,22 @@ public enum Log {
         minimum.store(level.rawValue, ordering: .relaxed)
     }
 
+    /// One line: `time`, `level`, `msg`, then `fields` in order (callers use other names than those three).
     public static func write(_ level: String, _ message: String, _ fields: [(String, JSON)] = []) {
         let rank = Level(name: level)?.rawValue ?? Level.error.rawValue
         guard rank >= minimum.load(ordering: .relaxed) else { return }
-        var object = JSONObject([("time", .string(now())), ("level", .string(level)), ("msg", .string(message))])
-        for (key, value) in fields { object[key] = value }
-        var line = JSON.object(object).serialized + "\n"
+        var line = "{\"time\":\"" + now() + "\",\"level\":"
+        line.reserveCapacity(256)
+        JSON.writeString(level, to: &line)
+        line += ",\"msg\":"
+        JSON.writeString(message, to: &line)
+        for (key, value) in fields {
+            line += ","
+            JSON.writeString(key, to: &line)
+            line += ":"
+            value.write(to: &line)
+        }
+        line += "}\n"
         line.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {

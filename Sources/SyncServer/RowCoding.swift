@@ -1,91 +1,171 @@
 import Postgres
 import SyncCore
 
-/// Turns rows of an entity type's columns (selected in registry order, text format, session time zone
-/// UTC) into the API's JSON, without asking PostgreSQL to build JSON: formatting timestamps and objects
-/// there cost twenty times the row fetch itself.
+/// Turns rows of an entity type's columns (selected in registry order, in PostgreSQL's binary format)
+/// into the API's JSON, without asking PostgreSQL to build JSON or text: formatting objects, timestamps
+/// and UUIDs there costs more than the row fetch itself.
 struct RowCoding {
-    /// How a column's text becomes JSON.
+    /// A column whose bytes are not what its registry type says: the schema changed under a running
+    /// service (the start-up check refuses such a schema).
+    struct UnexpectedValue: Error, CustomStringConvertible {
+        let column: String
+        var description: String { "column \(column) does not hold the registry's type" }
+    }
+
+    /// How a column's binary value becomes JSON.
     private enum Kind {
-        case number, timestamp, string
+        case smallint, integer, timestamp, uuid, text
     }
 
     let entityType: EntityType
-    private let keys: [[UInt8]]
+    /// Per column, `{"name":` or `,"name":`, all in one buffer (`keyRanges` index it), so writing a
+    /// page borrows one array instead of retaining one per value.
+    private let keyBytes: [UInt8]
+    private let keyRanges: [Range<Int>]
     /// Per column, read once from the registry so the per-row loop touches no `Field`.
     private let kinds: [Kind]
+    /// Where the change stamp (`last_updated`) is among the columns.
+    private let stampIndex: Int
 
     init(_ entityType: EntityType) {
         self.entityType = entityType
         kinds = entityType.fields.map { field in
             switch field.type {
-            case .integer, .flag: return .number
+            case .integer: return .integer
+            case .flag: return .smallint
             case .timestamp: return .timestamp
-            case .uuid, .text, .oneOf: return .string
+            case .uuid: return .uuid
+            case .text, .oneOf: return .text
             }
         }
-        var first = true
-        keys = entityType.fields.map { field in
-            var key: [UInt8] = first ? Array("{".utf8) : Array(",".utf8)
-            first = false
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for (index, field) in entityType.fields.enumerated() {
+            let start = bytes.count
             var quoted = ""
             JSON.writeString(field.name, to: &quoted)
-            key += Array(quoted.utf8) + [UInt8(ascii: ":")]
-            return key
+            bytes += Array((index == 0 ? "{" : ",").utf8) + Array(quoted.utf8) + [UInt8(ascii: ":")]
+            ranges.append(start..<bytes.count)
         }
+        keyBytes = bytes
+        keyRanges = ranges
+        stampIndex = entityType.fields.firstIndex { $0.name == SyncFields.lastUpdatedName }!
     }
 
-    /// Appends row `row` (its fields starting at `column`) as a JSON object.
-    func appendJSON(_ result: QueryResult, row: Int, column: Int = 0, to output: inout [UInt8]) {
-        for index in kinds.indices {
-            output += keys[index]
-            result.withBytes(row: row, column: column + index) { bytes in
-                guard let bytes else { return output += RowCoding.null }
-                switch kinds[index] {
-                case .number: output += bytes
-                case .timestamp: RowCoding.appendTimestamp(bytes, to: &output)
-                case .string: RowCoding.appendString(bytes, to: &output)
+    /// Writes `rows` (their fields starting at `column`) as comma-separated JSON objects.
+    func write(_ result: QueryResult, rows: Range<Int>, column: Int = 0, to writer: inout ByteWriter) throws(UnexpectedValue) {
+        let failed: Int? = keyBytes.withUnsafeBufferPointer { keys in
+            kinds.withUnsafeBufferPointer { kinds in
+                keyRanges.withUnsafeBufferPointer { ranges in
+                    for row in rows {
+                        if row > rows.lowerBound { writer.write(UInt8(ascii: ",")) }
+                        for index in 0..<kinds.count {
+                            writer.write(UnsafeBufferPointer(rebasing: keys[ranges[index]]))
+                            let written = result.withBytes(row: row, column: column + index) { bytes in
+                                guard let bytes else {
+                                    writer.write(RowCoding.null)
+                                    return true
+                                }
+                                return RowCoding.write(bytes, as: kinds[index], to: &writer)
+                            }
+                            guard written else { return index }
+                        }
+                        writer.write(UInt8(ascii: "}"))
+                    }
+                    return nil
                 }
             }
         }
-        output.append(UInt8(ascii: "}"))
+        if let failed { throw UnexpectedValue(column: entityType.fields[failed].column) }
     }
 
-    func json(_ result: QueryResult, row: Int, column: Int = 0) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(256)
-        appendJSON(result, row: row, column: column, to: &output)
-        return String(decoding: output, as: UTF8.self)
+    /// One row as a JSON object.
+    func json(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> String {
+        var writer = ByteWriter(capacity: 512)
+        try write(result, rows: row..<(row + 1), column: column, to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// The row's change stamp (`last_updated`).
+    func stamp(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> Timestamp {
+        let micros = result.withBytes(row: row, column: column + stampIndex) { $0.flatMap(BinaryValue.timestamp) }
+        guard let micros else { throw UnexpectedValue(column: entityType.fields[stampIndex].column) }
+        return Timestamp(microsecondsSinceEpoch: micros)
     }
 
     /// The row as a record keyed by JSON name, for the core's conflict rules.
-    func record(_ result: QueryResult, row: Int, column: Int = 0) -> JSONObject {
+    func record(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> JSONObject {
         var record = JSONObject()
         for (index, field) in entityType.fields.enumerated() {
-            record[field.name] = result.withBytes(row: row, column: column + index) { bytes -> JSON in
+            let value = result.withBytes(row: row, column: column + index) { bytes -> JSON? in
                 guard let bytes else { return .null }
-                switch field.type {
-                case .integer, .flag:
-                    return .int(Int64(String(decoding: bytes, as: UTF8.self)) ?? 0)
-                case .timestamp:
-                    var iso: [UInt8] = []
-                    RowCoding.appendTimestamp(bytes, to: &iso, quoted: false)
-                    return .string(String(decoding: iso, as: UTF8.self))
-                case .uuid, .text, .oneOf:
-                    return .string(String(decoding: bytes, as: UTF8.self))
+                switch kinds[index] {
+                case .smallint: return BinaryValue.int16(bytes).map { .int(Int64($0)) }
+                case .integer: return BinaryValue.int32(bytes).map { .int(Int64($0)) }
+                case .timestamp, .uuid:
+                    var text = ByteWriter(capacity: 64)
+                    guard RowCoding.write(bytes, as: kinds[index], to: &text) else { return nil }
+                    return .string(String(decoding: text.bytes.dropFirst().dropLast(), as: UTF8.self))
+                case .text: return .string(String(decoding: bytes, as: UTF8.self))
                 }
             }
+            guard let value else { throw UnexpectedValue(column: field.column) }
+            record[field.name] = value
         }
         return record
     }
 
     private static let null = Array("null".utf8)
-    private static let hex = Array("0123456789abcdef".utf8)
+    private static let infinity = Array("\"infinity\"".utf8)
+    private static let minusInfinity = Array("\"-infinity\"".utf8)
+
+    /// Writes one non-NULL value as JSON; false when its bytes do not fit the kind.
+    private static func write(_ bytes: UnsafeBufferPointer<UInt8>, as kind: Kind, to writer: inout ByteWriter) -> Bool {
+        switch kind {
+        case .smallint:
+            guard let value = BinaryValue.int16(bytes) else { return false }
+            writer.write(decimal: Int64(value))
+        case .integer:
+            guard let value = BinaryValue.int32(bytes) else { return false }
+            writer.write(decimal: Int64(value))
+        case .timestamp:
+            guard let micros = BinaryValue.timestamp(bytes) else { return false }
+            switch micros {
+            case .max: writer.write(infinity)
+            case .min: writer.write(minusInfinity)
+            default:
+                writer.write(UInt8(ascii: "\""))
+                Timestamp(microsecondsSinceEpoch: micros).write(to: &writer)
+                writer.write(UInt8(ascii: "\""))
+            }
+        case .uuid:
+            guard BinaryValue.isUUID(bytes) else { return false }
+            writeUUID(bytes, to: &writer)
+        case .text:
+            writeString(bytes, to: &writer)
+        }
+        return true
+    }
+
+    /// `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"`, lower case, as PostgreSQL writes a uuid.
+    private static func writeUUID(_ bytes: UnsafeBufferPointer<UInt8>, to writer: inout ByteWriter) {
+        writer.write(UInt8(ascii: "\""))
+        for index in 0..<16 {
+            if index == 4 || index == 6 || index == 8 || index == 10 { writer.write(UInt8(ascii: "-")) }
+            writer.write(hexDigit(bytes[index] >> 4))
+            writer.write(hexDigit(bytes[index] & 0xF))
+        }
+        writer.write(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
 
     /// A JSON string with the escapes RFC 8259 requires (and U+2028/2029, for JavaScript clients).
     /// Runs of bytes that need no escape are copied at once.
-    static func appendString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
+    static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to writer: inout ByteWriter) {
+        writer.write(UInt8(ascii: "\""))
         var runStart = 0
         var index = 0
         while index < bytes.count {
@@ -96,50 +176,23 @@ struct RowCoding {
                 index += 1
                 continue
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            writer.write(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            writer.write(UInt8(ascii: "\\"))
             switch byte {
-            case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): writer.write(byte)
+            case UInt8(ascii: "\n"): writer.write(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): writer.write(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): writer.write(UInt8(ascii: "t"))
             case 0xE2:
-                output += Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                writer.write(Array((bytes[index + 2] == 0xA8 ? "u2028" : "u2029").utf8))
                 index += 2
             default:
-                output += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                writer.write(Array("u00".utf8) + [hexDigit(byte >> 4), hexDigit(byte & 0xF)])
             }
             index += 1
             runStart = index
         }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-        output.append(UInt8(ascii: "\""))
-    }
-
-    /// `2024-01-01 12:00:00.5+00` (PostgreSQL, ISO style, UTC) becomes `"2024-01-01T12:00:00.500000Z"`.
-    static func appendTimestamp(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8], quoted: Bool = true) {
-        if quoted { output.append(UInt8(ascii: "\"")) }
-        guard bytes.count >= 19 else {
-            output += bytes
-            if quoted { output.append(UInt8(ascii: "\"")) }
-            return
-        }
-        output += bytes[0..<10]
-        output.append(UInt8(ascii: "T"))
-        output += bytes[11..<19]
-        output.append(UInt8(ascii: "."))
-        var digits = 0
-        var index = 19
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57, digits < 6 {
-                output.append(bytes[index])
-                digits += 1
-                index += 1
-            }
-        }
-        for _ in digits..<6 { output.append(UInt8(ascii: "0")) }
-        output.append(UInt8(ascii: "Z"))
-        if quoted { output.append(UInt8(ascii: "\"")) }
+        writer.write(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        writer.write(UInt8(ascii: "\""))
     }
 }

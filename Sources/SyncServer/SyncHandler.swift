@@ -7,6 +7,8 @@ import SyncCore
 /// Serves the sync API on one worker thread, with that thread's own database connection.
 final class SyncHandler: RequestHandler {
     static let prefix = "/api/client/sync/"
+    /// The FastCGI parameters the handler reads; the worker pool copies only these.
+    static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID"]
 
     /// What an endpoint gets once the request is authenticated and its body parsed.
     struct Call {
@@ -47,7 +49,7 @@ final class SyncHandler: RequestHandler {
     let registry: Registry
     let metrics: Metrics
     private let rateLimiter: RateLimiter
-    private let verifier: TokenVerifier
+    private let tokens: VerifiedTokens
     private let tenants: TenantDirectory
     private var store: SyncStore?
     var trace = Trace()
@@ -57,7 +59,7 @@ final class SyncHandler: RequestHandler {
         self.registry = registry
         self.metrics = metrics
         self.rateLimiter = rateLimiter
-        self.verifier = TokenVerifier(secret: configuration.jwtSecret)
+        self.tokens = VerifiedTokens(verifier: TokenVerifier(secret: configuration.jwtSecret))
         self.tenants = TenantDirectory(maximumAge: configuration.tenantCacheSeconds)
     }
 
@@ -145,23 +147,22 @@ final class SyncHandler: RequestHandler {
 
     private func authenticate(_ request: HTTPRequest) throws -> Claims {
         let header = request.parameter("HTTP_AUTHORIZATION") ?? ""
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+        guard header.utf8.count > 7, header.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 }) else {
             throw APIError.unauthorized(header.isEmpty ? .missing : .malformed)
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let token = String(header.dropFirst(7).trimmingSpaces)
         do {
-            return try verifier.verify(token, now: Int64(Date().timeIntervalSince1970))
+            return try tokens.verify(token, now: Int64(Date().timeIntervalSince1970))
         } catch {
             throw APIError.unauthorized(error)
         }
     }
 
+    /// `application/json` or any `+json` type, parameters (`; charset=utf-8`) ignored.
     private func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        }
-        return mediaType == "application/json" || (mediaType?.hasSuffix("+json") ?? false)
+        let mediaType = contentType.prefix { $0 != ";" }.trimmingSpaces.lowercased()
+        return mediaType == "application/json" || mediaType.hasSuffix("+json")
     }
 
     /// 200 while this worker can take requests; no database work, so it stays cheap.
@@ -212,4 +213,15 @@ final class SyncHandler: RequestHandler {
         return fresh
     }
 
+}
+
+private extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: Substring {
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return self[first...last]
+    }
 }

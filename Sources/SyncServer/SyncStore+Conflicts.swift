@@ -34,15 +34,16 @@ extension SyncStore {
             try nameWriter(context)
             let statements = sql(entityType)
             let locked = try connection.execute(prepared: "\(typeName).lock", statements.selectForUpdate,
-                                                [tenant, SQLValue.uuidArray([recordID])])
+                                                [tenant, SQLValue.uuidArray([recordID])], binaryResults: true)
             guard locked.rowCount == 1 else { throw StoreError.conflictNotFound }
-            let stored = statements.coding.record(locked, row: 0)
+            let stored = try statements.coding.record(locked, row: 0)
             let record = WritePlan.resolve(request.resolution, stored: stored, clientValues: clientValues, merged: merged, entityType: entityType)
             let version = stored[SyncFields.versionName]?.intValue ?? 1
             let written = try connection.execute(prepared: "\(typeName).update", statements.update,
-                                                 statements.writeParameters(tenant: tenant, records: [record]) + [SQLValue.array([String(version)])])
+                                                 statements.writeParameters(tenant: tenant, records: [record]) + [SQLValue.array([String(version)])],
+                                                 binaryResults: true)
             guard written.rowCount == 1 else { throw StoreError.lostInsertRace }
-            let row = statements.coding.json(written, row: 0)
+            let row = try statements.coding.json(written, row: 0)
             try connection.execute(prepared: "conflict.resolve", """
                 UPDATE sync_conflicts SET outcome = $3, resolution = $3, resolved_at = clock_timestamp(), resolved_by = $4 \
                 WHERE tenant_id = $1 AND id = $2::bigint

@@ -123,19 +123,20 @@ extension SyncStore {
             }
         }
         var written: [String: (json: String, record: JSONObject)] = [:]
-        func collect(_ rows: QueryResult) {
+        func collect(_ rows: QueryResult) throws {
             for row in 0..<rows.rowCount {
-                let record = statements.coding.record(rows, row: row)
-                if let id = record[SyncFields.idName]?.stringValue { written[id] = (statements.coding.json(rows, row: row), record) }
+                let record = try statements.coding.record(rows, row: row)
+                if let id = record[SyncFields.idName]?.stringValue { written[id] = (try statements.coding.json(rows, row: row), record) }
             }
         }
         if !inserts.isEmpty {
-            collect(try connection.execute(prepared: "\(entityType.name).insert", statements.insert,
-                                           statements.writeParameters(tenant: tenant, records: inserts)))
+            try collect(try connection.execute(prepared: "\(entityType.name).insert", statements.insert,
+                                               statements.writeParameters(tenant: tenant, records: inserts), binaryResults: true))
         }
         if !updates.isEmpty {
-            collect(try connection.execute(prepared: "\(entityType.name).update", statements.update,
-                                           statements.writeParameters(tenant: tenant, records: updates) + [SQLValue.array(expected)]))
+            try collect(try connection.execute(prepared: "\(entityType.name).update", statements.update,
+                                               statements.writeParameters(tenant: tenant, records: updates) + [SQLValue.array(expected)],
+                                               binaryResults: true))
         }
         return written
     }
@@ -157,11 +158,11 @@ extension SyncStore {
         let ids = Array(Set(batch.items.compactMap(\.id)))
         guard !ids.isEmpty else { return [:] }
         let rows = try connection.execute(prepared: "\(batch.entityType.name).lock", sql(batch.entityType).selectForUpdate,
-                                          [tenant, SQLValue.uuidArray(ids.sorted())])
+                                          [tenant, SQLValue.uuidArray(ids.sorted())], binaryResults: true)
         let coding = sql(batch.entityType).coding
         var records: [String: JSONObject] = [:]
         for index in 0..<rows.rowCount {
-            let record = coding.record(rows, row: index)
+            let record = try coding.record(rows, row: index)
             if let id = record[SyncFields.idName]?.stringValue { records[id] = record }
         }
         return records

@@ -6,7 +6,7 @@ struct SyncStore {
     let connection: Connection
     let statements: [String: EntitySQL]
 
-    /// Prepares the connection's session: timestamps are read in UTC (see `RowCoding`), and prepared
+    /// Prepares the connection's session: timestamps are read as text in UTC, and prepared
     /// statements keep one generic plan. Left to choose, PostgreSQL kept planning the pull statement
     /// anew on every execution (a profile of pull-100 showed its planner as the largest cost), while
     /// the generic plan is the same index scan for every tenant and position.
@@ -29,23 +29,28 @@ struct SyncStore {
         let read = {
             try request.entityTypes.map { entityType in
                 try connection.execute(prepared: "\(entityType.name).changed", sql(entityType).changedSince,
-                                       [tenant, since, String(request.limit + 1)])
+                                       [tenant, since, String(request.limit + 1)], binaryResults: true)
             }
         }
         let results = request.entityTypes.count == 1
             ? try read()
             : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
-        // Column 0 is the clock, column 1 the row's stamp (NULL on the single row of an empty page).
-        let stamps = results.map { result in
-            (0..<result.rowCount).compactMap { result.int(row: $0, column: 1).map(Timestamp.init(microsecondsSinceEpoch:)) }
+        // Column 0 is the clock, the row's columns follow (all NULL on the single row of an empty page).
+        let stamps = try zip(request.entityTypes, results).map { entityType, result in
+            let coding = sql(entityType).coding
+            return try (0..<result.rowCount).filter { !result.isNull(row: $0, column: 1) }.map {
+                try coding.stamp(result, row: $0, column: 1)
+            }
         }
         let page = PullPage.select(stamps, limit: request.limit)
         var records: [(entityType: EntityType, rows: [UInt8], count: Int)] = []
         for (index, entityType) in request.entityTypes.enumerated() {
-            let rows = rowsJSON(results[index], count: page.taken[index], column: 2, coding: sql(entityType).coding)
+            let rows = try rowsJSON(results[index], count: page.taken[index], column: 1, coding: sql(entityType).coding)
             records.append((entityType, rows, page.taken[index]))
         }
-        let clock = results.first.flatMap { $0.int(row: 0, column: 0) }.map(Timestamp.init(microsecondsSinceEpoch:))
+        let clock = results.first.flatMap { result in
+            result.withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
+        }.map(Timestamp.init(microsecondsSinceEpoch:))
         let position = page.hasMore ? page.last : clock ?? request.since ?? .epoch
         return (records, page.hasMore, (position ?? .epoch).description)
     }
@@ -67,14 +72,14 @@ struct SyncStore {
                 guard remaining > 0, next == nil else { records.append((entityType, [], 0)); continue }
                 let statements = sql(entityType)
                 let rows = try connection.execute(prepared: "\(entityType.name).pending", statements.pending,
-                                                  [tenant, after, String(remaining + 1)] + statements.pendingParameters)
+                                                  [tenant, after, String(remaining + 1)] + statements.pendingParameters,
+                                                  binaryResults: true)
                 let taken = min(rows.rowCount, remaining)
-                records.append((entityType, rowsJSON(rows, count: taken, column: 1, coding: statements.coding), taken))
+                records.append((entityType, try rowsJSON(rows, count: taken, column: 0, coding: statements.coding), taken))
                 remaining -= taken
                 let isLastType = entityType.name == request.entityTypes.last?.name
-                if taken > 0, rows.rowCount > taken || (remaining == 0 && !isLastType),
-                   let stamp = rows.int(row: taken - 1, column: 0) {
-                    next = PendingCursor(entityType: entityType.name, after: Timestamp(microsecondsSinceEpoch: stamp))
+                if taken > 0, rows.rowCount > taken || (remaining == 0 && !isLastType) {
+                    next = PendingCursor(entityType: entityType.name, after: try statements.coding.stamp(rows, row: taken - 1))
                 }
             }
             return (records, next)
@@ -82,14 +87,10 @@ struct SyncStore {
     }
 
     /// The first `count` rows as comma-separated JSON objects.
-    private func rowsJSON(_ result: QueryResult, count: Int, column: Int, coding: RowCoding) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(count * 256)
-        for row in 0..<count {
-            if row > 0 { output.append(UInt8(ascii: ",")) }
-            coding.appendJSON(result, row: row, column: column, to: &output)
-        }
-        return output
+    private func rowsJSON(_ result: QueryResult, count: Int, column: Int, coding: RowCoding) throws -> [UInt8] {
+        var writer = ByteWriter(capacity: count * 320)
+        try coding.write(result, rows: 0..<count, column: column, to: &writer)
+        return writer.bytes
     }
 
     /// Names the pusher and request for the history trigger, for the rest of the transaction.

@@ -19,7 +19,8 @@ public enum Worker {
         let metrics = Metrics(board: board, layout: layout, workerSlot: slot)
         metrics.claimSlot(threads: configuration.workerThreads)
         let rateLimiter = RateLimiter(board: board, base: layout.rateLimiter)
-        let pool = WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes)
+        let pool = WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes,
+                              parameterNames: SyncHandler.parameterNames)
         pool.start(threads: configuration.workerThreads) {
             SyncHandler(configuration: configuration, registry: registry, metrics: metrics, rateLimiter: rateLimiter)
         }

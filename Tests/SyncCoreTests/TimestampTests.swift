@@ -33,3 +33,30 @@ final class TimestampTests: XCTestCase {
         XCTAssertLessThan(a, b)
     }
 }
+
+final class ByteWriterTests: XCTestCase {
+    func text(_ body: (inout ByteWriter) -> Void) -> String {
+        var writer = ByteWriter(capacity: 1)
+        body(&writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    func testWritesDecimals() {
+        for value: Int64 in [0, 7, -7, 10, 1_000_000, Int64.max, Int64.min] {
+            XCTAssertEqual(text { $0.write(decimal: value) }, String(value))
+        }
+    }
+
+    func testWritesFixedWidthDigits() {
+        XCTAssertEqual(text { $0.write(digits: 7, width: 2) }, "07")
+        XCTAssertEqual(text { $0.write(digits: 123, width: 6) }, "000123")
+    }
+
+    func testGrowsPastItsCapacity() {
+        let long = Array(repeating: UInt8(ascii: "x"), count: 10_000)
+        XCTAssertEqual(text { writer in
+            for _ in 0..<3 { writer.write(long) }
+            writer.write(UInt8(ascii: "!"))
+        }, String(repeating: "x", count: 30_000) + "!")
+    }
+}

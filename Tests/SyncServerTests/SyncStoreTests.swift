@@ -125,6 +125,36 @@ final class SyncStoreTests: XCTestCase {
         XCTAssertEqual(try pull(store, tenant: tenant).records["end_user"]?.count, 0)
     }
 
+    /// Pages are decoded from PostgreSQL's binary format: every value must read as PostgreSQL's own
+    /// text form of it says.
+    func testPulledValuesAreWhatPostgreSQLHolds() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = try SyncStore(connection: connection, registry: registry)
+        let names = ["quote \" backslash \\ slash /", "line\nbreak\ttab\r\u{01}", "sep \u{2028} \u{2029}", "Zoë 😀 日本", ""]
+        let times = ["1969-07-20 20:17:40.000001+00", "2024-02-29 23:59:59.999999+00", "9999-12-31 23:59:59+00", "0001-01-01 00:00:00+00"]
+        for (index, name) in names.enumerated() {
+            try connection.execute("INSERT INTO end_user (tenant_id, name, email, updated_at, version) VALUES ($1, $2, NULL, $3, $4)",
+                                   [tenant, name, index < times.count ? times[index] : nil, String(Int32.max - Int32(index))])
+        }
+        let expected = try connection.execute("""
+            SELECT id::text, name, to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), \
+            to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), version::text, active::text \
+            FROM end_user WHERE tenant_id = $1 ORDER BY last_updated
+            """, [tenant])
+        let pulled = try XCTUnwrap(pull(store, tenant: tenant, types: ["end_user"]).records["end_user"])
+        XCTAssertEqual(pulled.count, names.count)
+        for (row, record) in pulled.enumerated() {
+            XCTAssertEqual(record["id"], .string(try XCTUnwrap(expected.string(row: row, column: 0))))
+            XCTAssertEqual(record["name"], .string(try XCTUnwrap(expected.string(row: row, column: 1))))
+            XCTAssertEqual(record["last_updated"], .string(try XCTUnwrap(expected.string(row: row, column: 2))))
+            XCTAssertEqual(record["updatedAt"], expected.string(row: row, column: 3).map(JSON.string) ?? .null)
+            XCTAssertEqual(record["version"], .int(try XCTUnwrap(expected.int(row: row, column: 4))))
+            XCTAssertEqual(record["active"], .int(try XCTUnwrap(expected.int(row: row, column: 5))))
+            XCTAssertEqual(record["email"], .null)
+        }
+    }
+
     func testDirectWritesAreSyncedLikePushedOnes() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)

@@ -1,3 +1,4 @@
--- The SQL of one pull of 100 records, as the service sends it (scripts/bench).
+-- The SQL of one pull of 100 records, as the service sends it (scripts/bench). The service asks for
+-- the columns in binary format, which pgbench cannot: here PostgreSQL also formats them as text.
 \set n random(1, :tenants)
-SELECT c.clock, r.* FROM (SELECT (SELECT (extract(epoch FROM last_change) * 1000000)::bigint FROM sync_clock WHERE tenant_id = 'bench-pull-' || :n) AS clock) c LEFT JOIN LATERAL (SELECT (extract(epoch FROM last_updated) * 1000000)::bigint, id, name, email, active, is_deleted, sync_status, server_synced, last_updated, version, updated_at FROM end_user WHERE tenant_id = 'bench-pull-' || :n AND last_updated > '-infinity'::timestamptz ORDER BY last_updated LIMIT 101) r ON true;
+SELECT c.clock, r.* FROM (SELECT (SELECT last_change FROM sync_clock WHERE tenant_id = 'bench-pull-' || :n) AS clock) c LEFT JOIN LATERAL (SELECT id, name, email, active, is_deleted, sync_status, server_synced, last_updated, version, updated_at FROM end_user WHERE tenant_id = 'bench-pull-' || :n AND last_updated > '-infinity'::timestamptz ORDER BY last_updated LIMIT 101) r ON true;
