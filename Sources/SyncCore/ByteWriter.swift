@@ -60,11 +60,31 @@ public struct ByteWriter: ~Copyable {
     @inlinable public mutating func write(digits value: Int64, width: Int) {
         reserve(width)
         var rest = value
-        for index in stride(from: width - 1, through: 0, by: -1) {
+        var index = width
+        while index > 0 {
+            index -= 1
             start[count + index] = UInt8(truncatingIfNeeded: 48 + rest % 10)
             rest /= 10
         }
         count += width
+    }
+
+    /// `value` (0 to 99) in two decimal digits.
+    @inlinable public mutating func write(twoDigits value: Int64) {
+        reserve(2)
+        let tens = value / 10
+        start[count] = UInt8(truncatingIfNeeded: 48 + tens)
+        start[count + 1] = UInt8(truncatingIfNeeded: 48 + value - tens * 10)
+        count += 2
+    }
+
+    /// A byte as two lower-case hexadecimal digits.
+    @inlinable public mutating func write(hex byte: UInt8) {
+        reserve(2)
+        let high = byte >> 4, low = byte & 0xF
+        start[count] = high < 10 ? 48 + high : 87 + high
+        start[count + 1] = low < 10 ? 48 + low : 87 + low
+        count += 2
     }
 
     @inlinable mutating func reserve(_ extra: Int) {

@@ -28,19 +28,27 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
         if rest < 0 { rest += 86_400_000_000; days -= 1 }
         let (year, month, day) = Timestamp.civil(fromDays: days)
         let seconds = rest / 1_000_000
-        if (0...9999).contains(year) { writer.write(digits: year, width: 4) } else { writer.write(decimal: year) }
+        if (0...9999).contains(year) {
+            writer.write(twoDigits: year / 100)
+            writer.write(twoDigits: year % 100)
+        } else {
+            writer.write(decimal: year)
+        }
         writer.write(UInt8(ascii: "-"))
-        writer.write(digits: month, width: 2)
+        writer.write(twoDigits: month)
         writer.write(UInt8(ascii: "-"))
-        writer.write(digits: day, width: 2)
+        writer.write(twoDigits: day)
         writer.write(UInt8(ascii: "T"))
-        writer.write(digits: seconds / 3600, width: 2)
+        writer.write(twoDigits: seconds / 3600)
         writer.write(UInt8(ascii: ":"))
-        writer.write(digits: seconds / 60 % 60, width: 2)
+        writer.write(twoDigits: seconds / 60 % 60)
         writer.write(UInt8(ascii: ":"))
-        writer.write(digits: seconds % 60, width: 2)
+        writer.write(twoDigits: seconds % 60)
         writer.write(UInt8(ascii: "."))
-        writer.write(digits: rest % 1_000_000, width: 6)
+        let fraction = rest % 1_000_000
+        writer.write(twoDigits: fraction / 10_000)
+        writer.write(twoDigits: fraction / 100 % 100)
+        writer.write(twoDigits: fraction % 100)
         writer.write(UInt8(ascii: "Z"))
     }
 

@@ -152,14 +152,9 @@ struct RowCoding {
         writer.write(UInt8(ascii: "\""))
         for index in 0..<16 {
             if index == 4 || index == 6 || index == 8 || index == 10 { writer.write(UInt8(ascii: "-")) }
-            writer.write(hexDigit(bytes[index] >> 4))
-            writer.write(hexDigit(bytes[index] & 0xF))
+            writer.write(hex: bytes[index])
         }
         writer.write(UInt8(ascii: "\""))
-    }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// A JSON string with the escapes RFC 8259 requires (and U+2028/2029, for JavaScript clients).
@@ -187,7 +182,8 @@ struct RowCoding {
                 writer.write(Array((bytes[index + 2] == 0xA8 ? "u2028" : "u2029").utf8))
                 index += 2
             default:
-                writer.write(Array("u00".utf8) + [hexDigit(byte >> 4), hexDigit(byte & 0xF)])
+                writer.write(Array("u00".utf8))
+                writer.write(hex: byte)
             }
             index += 1
             runStart = index

@@ -55,9 +55,10 @@ struct SyncStore {
         return (records, page.hasMore, (position ?? .epoch).description)
     }
 
-    /// One page of the tenant's records that match each type's pending rule, types in request order.
+    /// One page of the tenant's records that match each type's pending rule, types in request order,
+    /// read from one snapshot (one statement, or a repeatable-read transaction for several types).
     func pending(_ request: PendingRequest, tenant: String) throws -> (records: [(entityType: EntityType, rows: [UInt8], count: Int)], next: PendingCursor?) {
-        try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+        let read = {
             var records: [(entityType: EntityType, rows: [UInt8], count: Int)] = []
             var remaining = request.limit
             var next: PendingCursor?
@@ -84,6 +85,9 @@ struct SyncStore {
             }
             return (records, next)
         }
+        return request.entityTypes.count == 1
+            ? try read()
+            : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
     }
 
     /// The first `count` rows as comma-separated JSON objects.

@@ -60,3 +60,10 @@ final class ByteWriterTests: XCTestCase {
         }, String(repeating: "x", count: 30_000) + "!")
     }
 }
+
+extension ByteWriterTests {
+    func testWritesTwoDigitsAndHex() {
+        XCTAssertEqual(text { $0.write(twoDigits: 5); $0.write(twoDigits: 42) }, "0542")
+        XCTAssertEqual(text { for byte: UInt8 in [0, 9, 10, 0xAB, 0xFF] { $0.write(hex: byte) } }, "00090aabff")
+    }
+}
