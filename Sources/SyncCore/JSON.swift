@@ -62,6 +62,10 @@ public struct JSONObject: Equatable, Sendable {
         for (key, value) in entries { self[key] = value }
     }
 
+    public mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+    }
+
     public var keys: [String] { entries.map(\.key) }
     public var isEmpty: Bool { entries.isEmpty }
 

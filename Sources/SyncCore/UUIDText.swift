@@ -14,4 +14,19 @@ public enum UUIDText {
         }
         return text.lowercased()
     }
+
+    /// A random (version 4) UUID in lower case, its bits drawn from `generator`.
+    public static func random<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = raw[6] & 0x0F | 0x40   // version 4
+            raw[8] = raw[8] & 0x3F | 0x80   // RFC 4122 variant
+            var writer = ByteWriter(capacity: 36)
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 { writer.write(UInt8(ascii: "-")) }
+                writer.write(hex: raw[index])
+            }
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+    }
 }

@@ -88,20 +88,30 @@ enum SQLValue {
         }
     }
 
-    /// A PostgreSQL array literal: every element quoted and escaped, NULL for nil.
+    /// A PostgreSQL array literal: every element quoted, `"` and `\\` escaped, NULL for nil.
     static func array(_ elements: [String?]) -> String {
-        var literal = "{"
+        var literal = ByteWriter(capacity: elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        literal.write(UInt8(ascii: "{"))
         for (index, element) in elements.enumerated() {
-            if index > 0 { literal += "," }
-            guard let element else { literal += "NULL"; continue }
-            literal += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { literal += "\\" }
-                literal.unicodeScalars.append(character)
+            if index > 0 { literal.write(UInt8(ascii: ",")) }
+            guard var element else {
+                literal.write(Array("NULL".utf8))
+                continue
             }
-            literal += "\""
+            literal.write(UInt8(ascii: "\""))
+            element.withUTF8 { bytes in
+                var runStart = 0
+                for (position, byte) in bytes.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    literal.write(UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
+                    literal.write(UInt8(ascii: "\\"))
+                    runStart = position
+                }
+                literal.write(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            }
+            literal.write(UInt8(ascii: "\""))
         }
-        return literal + "}"
+        literal.write(UInt8(ascii: "}"))
+        return String(decoding: literal.bytes, as: UTF8.self)
     }
 
     /// A PostgreSQL array literal of UUIDs (already validated, so no quoting is needed).

@@ -96,6 +96,7 @@ struct RowCoding {
     /// The row as a record keyed by JSON name, for the core's conflict rules.
     func record(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> JSONObject {
         var record = JSONObject()
+        record.reserveCapacity(kinds.count)
         for (index, field) in entityType.fields.enumerated() {
             let value = result.withBytes(row: row, column: column + index) { bytes -> JSON? in
                 guard let bytes else { return .null }

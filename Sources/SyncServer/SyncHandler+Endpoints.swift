@@ -10,7 +10,7 @@ extension SyncHandler {
         let request = try PushRequest.parse(call.body, registry: registry, maxRecords: configuration.maximumPushRecords)
         let idempotency = try idempotencyKey(call)
         let context = PushContext(tenant: call.tenant, subject: call.claims.subject, requestID: call.requestID,
-                                  newID: { UUID().uuidString.lowercased() })
+                                  newID: { [unowned self] in UUIDText.random(using: &random) })
         let position = (request.lastSyncTimestamp ?? .epoch).description
         var attempt = 1
         while true {

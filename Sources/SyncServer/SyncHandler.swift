@@ -52,6 +52,9 @@ final class SyncHandler: RequestHandler {
     private let tokens: VerifiedTokens
     private let tenants: TenantDirectory
     private var store: SyncStore?
+    /// For the ids of new records. Foundation's UUID() opened /dev/urandom for each (a twentieth of a
+    /// push-100 profile).
+    var random = BufferedRandom()
     var trace = Trace()
 
     init(configuration: Configuration, registry: Registry, metrics: Metrics, rateLimiter: RateLimiter) {

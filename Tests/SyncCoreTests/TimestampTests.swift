@@ -67,3 +67,16 @@ extension ByteWriterTests {
         XCTAssertEqual(text { for byte: UInt8 in [0, 9, 10, 0xAB, 0xFF] { $0.write(hex: byte) } }, "00090aabff")
     }
 }
+
+final class UUIDTextTests: XCTestCase {
+    func testRandomUUIDsAreVersion4InLowerCase() {
+        var generator = SystemRandomNumberGenerator()
+        let first = UUIDText.random(using: &generator)
+        let second = UUIDText.random(using: &generator)
+        XCTAssertEqual(UUIDText.normalized(first), first)
+        XCTAssertNotEqual(first, second)
+        let characters = Array(first)
+        XCTAssertEqual(characters[14], "4")
+        XCTAssertTrue("89ab".contains(characters[19]))
+    }
+}

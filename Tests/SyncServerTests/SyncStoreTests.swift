@@ -155,6 +155,15 @@ final class SyncStoreTests: XCTestCase {
         }
     }
 
+    /// Pushed values reach PostgreSQL as array literals: each must arrive as it was.
+    func testArrayLiteralsCarryEveryValueAsItIs() throws {
+        let connection = try TestDatabase.connect()
+        let values: [String?] = ["plain", "", nil, "NULL", "quote \" and \\ backslash", "{braces}, commas", " spaced ", "Zoë 😀", "\\\""]
+        let rows = try connection.execute("SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS a(v, n) ORDER BY n",
+                                          [SQLValue.array(values)])
+        XCTAssertEqual((0..<rows.rowCount).map { rows.string(row: $0, column: 0) }, values)
+    }
+
     func testDirectWritesAreSyncedLikePushedOnes() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
