@@ -164,6 +164,23 @@ final class SyncStoreTests: XCTestCase {
         XCTAssertEqual((0..<rows.rowCount).map { rows.string(row: $0, column: 0) }, values)
     }
 
+    /// Pull-pending binds the pending rule's values and runs a generic plan: it must still find the
+    /// pending rows through an index on the rule's columns, not walk the tenant's change history.
+    func testPendingRowsAreFoundThroughTheirIndex() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = try SyncStore(connection: connection, registry: registry)
+        _ = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
+        // EXPLAIN EXECUTE takes no bound parameters: PostgreSQL quotes the tenant for it.
+        let quoted = try XCTUnwrap(connection.execute("SELECT quote_literal($1)", [tenant]).string(row: 0, column: 0))
+        for (type, parameters) in [("end_user", "'pending', '0'"), ("interactions", "'pending'")] {
+            let plan = try connection.execute("EXPLAIN EXECUTE \"\(type).pending\"(\(quoted), '-infinity', 101, \(parameters))")
+            let text = (0..<plan.rowCount).compactMap { plan.string(row: $0, column: 0) }.joined(separator: "\n")
+            XCTAssertTrue(text.contains("using \(type)_pending"), text)
+            XCTAssertTrue(text.contains(type == "end_user" ? "sync_status = $4" : "status = $4"), text)
+        }
+    }
+
     func testDirectWritesAreSyncedLikePushedOnes() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
