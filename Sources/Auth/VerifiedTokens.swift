@@ -13,6 +13,9 @@ public final class VerifiedTokens {
         self.capacity = capacity
     }
 
+    /// How many tokens are remembered now.
+    public var count: Int { known.count }
+
     public func verify(_ token: String, now: Int64) throws(TokenError) -> Claims {
         if let claims = known[token] {
             if now < claims.expiresAt, now >= claims.notBefore ?? Int64.min { return claims }
