@@ -84,3 +84,16 @@ def test_first_pull_includes_tombstones(client):
     user = client.push({"end_user": [{"id": str(uuid.uuid4()), "name": "gone", "isDeleted": True}]}).json()["data"][0]
     assert [u["is_deleted"] for u in client.pull(since="1970-01-01T00:00:00Z").json()["data"]["end_user"]] == [1]
     assert user["is_deleted"] == 1
+
+
+def test_a_page_larger_than_one_fastcgi_record_arrives_whole(make_client):
+    """The worker frames a response in FastCGI records of at most 64 KB: a 1 MB page spans many."""
+    device = make_client()
+    names = [f"{i:04d} " + "n" * 240 for i in range(4000)]
+    for start in range(0, len(names), 1000):
+        device.push({"end_user": [{"name": name, "email": "e" * 200} for name in names[start:start + 1000]]})
+    response = device.post("pull", {"entityTypes": ["end_user"], "limit": 5000})
+    assert response.status_code == 200
+    assert len(response.content) > 1_000_000
+    assert int(response.headers["Content-Length"]) == len(response.content)
+    assert sorted(r["name"] for r in response.json()["data"]["end_user"]) == names
