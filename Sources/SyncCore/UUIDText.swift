@@ -22,11 +22,16 @@ public enum UUIDText {
             raw[6] = raw[6] & 0x0F | 0x40   // version 4
             raw[8] = raw[8] & 0x3F | 0x80   // RFC 4122 variant
             var writer = ByteWriter(capacity: 36)
-            for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 { writer.write(UInt8(ascii: "-")) }
-                writer.write(hex: raw[index])
-            }
+            write(UnsafeRawBufferPointer(raw), to: &writer)
             return String(decoding: writer.bytes, as: UTF8.self)
+        }
+    }
+
+    /// Writes a UUID's 16 bytes as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lower case.
+    @inlinable public static func write<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, to writer: inout ByteWriter) where Bytes.Index == Int {
+        for index in 0..<16 {
+            if index == 4 || index == 6 || index == 8 || index == 10 { writer.write(UInt8(ascii: "-")) }
+            writer.write(hex: bytes[bytes.startIndex + index])
         }
     }
 }

@@ -141,21 +141,13 @@ struct RowCoding {
             }
         case .uuid:
             guard BinaryValue.isUUID(bytes) else { return false }
-            writeUUID(bytes, to: &writer)
+            writer.write(UInt8(ascii: "\""))
+            UUIDText.write(bytes, to: &writer)
+            writer.write(UInt8(ascii: "\""))
         case .text:
             writeString(bytes, to: &writer)
         }
         return true
-    }
-
-    /// `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"`, lower case, as PostgreSQL writes a uuid.
-    private static func writeUUID(_ bytes: UnsafeBufferPointer<UInt8>, to writer: inout ByteWriter) {
-        writer.write(UInt8(ascii: "\""))
-        for index in 0..<16 {
-            if index == 4 || index == 6 || index == 8 || index == 10 { writer.write(UInt8(ascii: "-")) }
-            writer.write(hex: bytes[index])
-        }
-        writer.write(UInt8(ascii: "\""))
     }
 
     /// A JSON string with the escapes RFC 8259 requires (and U+2028/2029, for JavaScript clients).
