@@ -13,6 +13,9 @@ public struct ByteWriter: ~Copyable {
 
     deinit { start.deallocate() }
 
+    /// How many bytes have been written.
+    public var byteCount: Int { count }
+
     /// What has been written, copied out.
     public var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: start, count: count))

@@ -22,7 +22,7 @@ extension Field {
         case .text(let maxLength):
             guard let text = value.stringValue else { return .failure("must be a string, not \(value.typeName)") }
             guard !text.unicodeScalars.contains("\u{0}") else { return .failure("must not contain NUL characters") }
-            guard text.count <= maxLength else { return .failure("must be at most \(maxLength) characters") }
+            guard text.unicodeScalars.count <= maxLength else { return .failure("must be at most \(maxLength) characters (Unicode code points)") }
             return .success(value)
         case .oneOf(let allowed):
             guard let text = value.stringValue, allowed.contains(text) else {

@@ -1,14 +1,27 @@
-/// Picks one page of a pull out of the oldest changes of each entity type.
-public enum PullPage {
+/// One page of a pull, picked out of the oldest changes of each entity type.
+public struct PullPage: Equatable, Sendable {
+    /// The entity type (its index in the request) of each change the page takes, oldest change first.
+    public let order: [Int]
+    /// The change stamp of each entry of `order`.
+    public let stamps: [Timestamp]
+    /// Whether changes beyond `limit` exist.
+    public let hasMore: Bool
+
     /// `stamps` holds, per entity type, the change stamps of its oldest `limit + 1` changes after the
-    /// position, oldest first. Returns how many of each type's changes the page takes (a prefix of
-    /// each: together the `limit` oldest changes), whether more exist, and the last stamp taken.
-    public static func select(_ stamps: [[Timestamp]], limit: Int) -> (taken: [Int], hasMore: Bool, last: Timestamp?) {
+    /// position, oldest first. The page is the `limit` oldest of them all: a prefix of each type's list.
+    public init(stamps: [[Timestamp]], limit: Int) {
         let all = stamps.enumerated().flatMap { type, list in list.map { (type: type, stamp: $0) } }
             .sorted { $0.stamp < $1.stamp }
         let page = all.prefix(limit)
-        var taken = Array(repeating: 0, count: stamps.count)
-        for entry in page { taken[entry.type] += 1 }
-        return (taken, all.count > limit, page.last?.stamp)
+        order = page.map(\.type)
+        self.stamps = page.map(\.stamp)
+        hasMore = all.count > limit
+    }
+
+    /// How many changes of each of `typeCount` types the first `count` entries of the page hold.
+    public func taken(typeCount: Int, first count: Int) -> [Int] {
+        var taken = Array(repeating: 0, count: typeCount)
+        for type in order.prefix(count) { taken[type] += 1 }
+        return taken
     }
 }

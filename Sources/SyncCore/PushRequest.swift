@@ -34,7 +34,7 @@ public struct PushRequest: Sendable {
             throw .invalid(issues + [ValidationIssue(field: "changes", "is required and must be an object of entity type to record list")])
         }
         for name in changes.keys where registry.entityType(named: name) == nil {
-            issues.append(ValidationIssue(entityType: name, "unknown entity type; known: \(registry.names.joined(separator: ", "))"))
+            issues.append(ValidationIssue(entityType: name, "unknown entity type \(RequestFields.quoted(name)); known: \(registry.names.joined(separator: ", "))"))
         }
         let count = changes.entries.reduce(0) { $0 + ($1.value.arrayValue?.count ?? 0) }
         if count > maxRecords { throw .tooManyRecords(count: count, maximum: maxRecords) }

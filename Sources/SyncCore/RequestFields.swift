@@ -22,13 +22,22 @@ enum RequestFields {
         }
         var types: [EntityType] = []
         for (index, element) in list.enumerated() {
-            guard let name = element.stringValue, let type = registry.entityType(named: name) else {
+            guard let name = element.stringValue else {
+                issues.append(ValidationIssue(index: index, field: "entityTypes", "must be an entity type name, not \(element.typeName)"))
+                continue
+            }
+            guard let type = registry.entityType(named: name) else {
                 issues.append(ValidationIssue(index: index, field: "entityTypes",
-                                              "unknown entity type; known: \(registry.names.joined(separator: ", "))"))
+                                              "unknown entity type \(quoted(name)); known: \(registry.names.joined(separator: ", "))"))
                 continue
             }
             if !types.contains(where: { $0.name == type.name }) { types.append(type) }
         }
         return types
+    }
+
+    /// A client's value quoted for an error message, cut short so that an error stays small.
+    static func quoted(_ text: String) -> String {
+        "\"\(ValidationIssue.shortened(text))\""
     }
 }

@@ -107,8 +107,15 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
         guard i == b.count else { return nil }
         let days = Timestamp.days(fromCivil: year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        self.microsecondsSinceEpoch = seconds * 1_000_000 + fraction
+        let micros = seconds * 1_000_000 + fraction
+        // In UTC too, the instant must be within years 1 to 9999: the form every timestamp takes in the
+        // API, and what PostgreSQL reads back (an offset could otherwise carry it into year 0 or 10000).
+        guard Timestamp.representable.contains(micros) else { return nil }
+        self.microsecondsSinceEpoch = micros
     }
+
+    /// 0001-01-01T00:00:00Z up to 9999-12-31T23:59:59.999999Z.
+    static let representable = (Timestamp.days(fromCivil: 1, 1, 1) * 86_400_000_000)...(Timestamp.days(fromCivil: 10_000, 1, 1) * 86_400_000_000 - 1)
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {
         switch month {

@@ -6,10 +6,20 @@ public struct ValidationIssue: Error, Equatable, Sendable {
     public let message: String
 
     public init(entityType: String? = nil, index: Int? = nil, field: String? = nil, _ message: String) {
-        self.entityType = entityType
+        self.entityType = entityType.map(ValidationIssue.shortened)
         self.index = index
-        self.field = field
+        self.field = field.map(ValidationIssue.shortened)
         self.message = message
+    }
+
+    /// Names echoed from the request are cut to this many characters, so that an error stays small.
+    public static let maximumNameScalars = 64
+
+    static func shortened(_ name: String) -> String {
+        guard name.utf8.count > maximumNameScalars, name.unicodeScalars.count > maximumNameScalars else { return name }
+        var short = String.UnicodeScalarView()
+        short.append(contentsOf: name.unicodeScalars.prefix(maximumNameScalars))
+        return String(short) + "…"
     }
 
     public var json: JSON {

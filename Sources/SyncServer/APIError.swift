@@ -8,13 +8,17 @@ struct APIError: Error {
     let code: String
     let message: String
     var details: JSON = .array([])
+    /// Set when `details` lists only the first `maximumDetails` of this many problems.
+    var issueCount: Int?
     var headers: [(String, String)] = []
 
+    /// An error body stays small whatever the request: at most this many problems are listed.
+    static let maximumDetails = 100
+
     var response: HTTPResponse {
-        let body = JSON.object(JSONObject([
-            ("success", .bool(false)),
-            ("error", .object(JSONObject([("code", .string(code)), ("message", .string(message)), ("details", details)]))),
-        ]))
+        var error = JSONObject([("code", .string(code)), ("message", .string(message)), ("details", details)])
+        if let issueCount { error["issueCount"] = .int(Int64(issueCount)) }
+        let body = JSON.object(JSONObject([("success", .bool(false)), ("error", .object(error))]))
         return HTTPResponse(status: status, headers: JSONResponse.headers + headers, body: Array(body.serialized.utf8))
     }
 
@@ -73,10 +77,18 @@ struct APIError: Error {
 
     static func from(_ error: RequestError) -> APIError {
         switch error {
+        case .malformedJSON(let parseError) where parseError.isOverLimit:
+            return APIError(status: 400, code: "body_too_complex", message: "the body is larger in shape than any request needs",
+                            details: .array([.object(JSONObject([("offset", .int(Int64(parseError.offset))),
+                                                                 ("message", .string(parseError.message))]))]))
         case .malformedJSON(let parseError):
             return APIError(status: 400, code: "malformed_json", message: "the body is not valid JSON",
                             details: .array([.object(JSONObject([("offset", .int(Int64(parseError.offset))),
                                                                  ("message", .string(parseError.message))]))]))
+        case .invalid(let issues) where issues.count > maximumDetails:
+            return APIError(status: 400, code: "validation_failed",
+                            message: "the request has \(issues.count) problems; the first \(maximumDetails) are listed",
+                            details: .array(issues.prefix(maximumDetails).map(\.json)), issueCount: issues.count)
         case .invalid(let issues):
             return APIError(status: 400, code: "validation_failed", message: "the request has invalid fields",
                             details: .array(issues.map(\.json)))

@@ -20,6 +20,9 @@ public struct Configuration: Sendable {
     /// Records a pull or pull-pending returns when the request gives no `limit`, and the most it may ask for.
     public var pageDefaultLimit: Int
     public var pageMaximumLimit: Int
+    /// A pull or pull-pending page stops after the record that brings its JSON to this many bytes
+    /// (a single larger record still goes, alone): a worker's memory is bounded by this, not by rows.
+    public var pageMaximumBytes: Int
     /// How long a push's Idempotency-Key and its stored response are kept.
     public var idempotencyLifetimeSeconds: Int
     /// How long entries of `sync_log` are kept.
@@ -54,6 +57,7 @@ public struct Configuration: Sendable {
             tenantCacheSeconds: environment["SYNC_TENANT_CACHE_SECONDS"].flatMap { Double($0) } ?? 2,
             pageDefaultLimit: environment["SYNC_PAGE_DEFAULT_LIMIT"].flatMap { Int($0) } ?? 1000,
             pageMaximumLimit: environment["SYNC_PAGE_MAX_LIMIT"].flatMap { Int($0) } ?? 5000,
+            pageMaximumBytes: max(1024, environment["SYNC_PAGE_MAX_BYTES"].flatMap { Int($0) } ?? 4 << 20),
             idempotencyLifetimeSeconds: environment["SYNC_IDEMPOTENCY_TTL_SECONDS"].flatMap { Int($0) } ?? 86_400,
             logRetentionDays: environment["SYNC_LOG_RETENTION_DAYS"].flatMap { Int($0) } ?? 30,
             defaultRateLimit: environment["SYNC_DEFAULT_RATE_LIMIT"].flatMap { Int($0) } ?? 0,

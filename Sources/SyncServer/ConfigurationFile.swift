@@ -40,6 +40,7 @@ extension Configuration {
             "SYNC_THREADS": String(workerThreads), "SYNC_MAX_BODY_BYTES": String(maximumBodyBytes),
             "SYNC_MAX_PUSH_RECORDS": String(maximumPushRecords), "SYNC_TENANT_CACHE_SECONDS": String(tenantCacheSeconds),
             "SYNC_PAGE_DEFAULT_LIMIT": String(pageDefaultLimit), "SYNC_PAGE_MAX_LIMIT": String(pageMaximumLimit),
+            "SYNC_PAGE_MAX_BYTES": String(pageMaximumBytes),
             "SYNC_IDEMPOTENCY_TTL_SECONDS": String(idempotencyLifetimeSeconds), "SYNC_LOG_RETENTION_DAYS": String(logRetentionDays),
             "SYNC_DEFAULT_RATE_LIMIT": String(defaultRateLimit), "SYNC_SCOREBOARD": scoreboardPath,
             "SYNC_LOG_REQUESTS": logRequests ? "1" : "0", "SYNC_LOG_LEVEL": logLevel == .info ? "info" : "error", "SYNC_SHUTDOWN_GRACE_SECONDS": String(shutdownGraceSeconds),

@@ -52,13 +52,19 @@ struct RowCoding {
         stampIndex = entityType.fields.firstIndex { $0.name == SyncFields.lastUpdatedName }!
     }
 
-    /// Writes `rows` (their fields starting at `column`) as comma-separated JSON objects.
-    func write(_ result: QueryResult, rows: Range<Int>, column: Int = 0, to writer: inout ByteWriter) throws(UnexpectedValue) {
+    /// Writes `rows` (their fields starting at `column`) as comma-separated JSON objects, with a comma
+    /// before the first when `continuing`. Stops after the row that brings what this call wrote to
+    /// `byteBudget` bytes (so one row always goes, however large); returns how many rows it wrote.
+    @discardableResult
+    func write(_ result: QueryResult, rows: Range<Int>, column: Int = 0, continuing: Bool = false, byteBudget: Int = .max,
+               to writer: inout ByteWriter) throws(UnexpectedValue) -> Int {
+        let startCount = writer.byteCount
+        var written = 0
         let failed: Int? = keyBytes.withUnsafeBufferPointer { keys in
             kinds.withUnsafeBufferPointer { kinds in
                 keyRanges.withUnsafeBufferPointer { ranges in
                     for row in rows {
-                        if row > rows.lowerBound { writer.write(UInt8(ascii: ",")) }
+                        if row > rows.lowerBound || continuing { writer.write(UInt8(ascii: ",")) }
                         for index in 0..<kinds.count {
                             writer.write(UnsafeBufferPointer(rebasing: keys[ranges[index]]))
                             let written = result.withBytes(row: row, column: column + index) { bytes in
@@ -71,12 +77,15 @@ struct RowCoding {
                             guard written else { return index }
                         }
                         writer.write(UInt8(ascii: "}"))
+                        written += 1
+                        if writer.byteCount - startCount >= byteBudget { break }
                     }
                     return nil
                 }
             }
         }
         if let failed { throw UnexpectedValue(column: entityType.fields[failed].column) }
+        return written
     }
 
     /// One row as a JSON object.

@@ -52,7 +52,7 @@ extension SyncHandler {
 
     func pull(_ call: Call) throws -> HTTPResponse {
         let request = try PullRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
-        let page = try call.store.pull(request, tenant: call.tenant.id)
+        let page = try call.store.pull(request, tenant: call.tenant.id, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
         var body = recordsObject(page.records)
         body += Array(",\"hasMore\":\(page.hasMore),\"syncTimestamp\":\"\(page.syncTimestamp)\"}".utf8)
@@ -61,7 +61,7 @@ extension SyncHandler {
 
     func pending(_ call: Call) throws -> HTTPResponse {
         let request = try PendingRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
-        let page = try call.store.pending(request, tenant: call.tenant.id)
+        let page = try call.store.pending(request, tenant: call.tenant.id, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
         var text = ",\"hasMore\":\(page.next != nil)"
         if let next = page.next { text += ",\"nextCursor\":" + JSON.string(next.text).serialized }
@@ -87,21 +87,21 @@ extension SyncHandler {
         return JSONResponse.ok("{\"success\":true,\"data\":" + record + "}")
     }
 
-    private func count(_ records: [(entityType: EntityType, rows: [UInt8], count: Int)]) {
-        for (entityType, _, count) in records {
-            trace.records += count
-            metrics.pulled(entityType.name, count)
+    private func count(_ records: [EntityRows]) {
+        for rows in records {
+            trace.records += rows.count
+            metrics.pulled(rows.entityType.name, rows.count)
         }
     }
 
     /// `{"success":true,"data":{"type":[rows...]}` (left open for the fields that follow).
-    private func recordsObject(_ records: [(entityType: EntityType, rows: [UInt8], count: Int)]) -> [UInt8] {
+    private func recordsObject(_ records: [EntityRows]) -> [UInt8] {
         var output = Array("{\"success\":true,\"data\":{".utf8)
-        output.reserveCapacity(records.reduce(256) { $0 + $1.rows.count + 32 })
-        for (index, (entityType, rows, _)) in records.enumerated() {
+        output.reserveCapacity(records.reduce(256) { $0 + $1.json.count + 32 })
+        for (index, rows) in records.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
-            output += Array(JSON.string(entityType.name).serialized.utf8)
-            output += Array(":[".utf8) + rows + [UInt8(ascii: "]")]
+            output += Array(JSON.string(rows.entityType.name).serialized.utf8)
+            output += Array(":[".utf8) + rows.json + [UInt8(ascii: "]")]
         }
         output.append(UInt8(ascii: "}"))
         return output

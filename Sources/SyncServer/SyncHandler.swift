@@ -8,7 +8,7 @@ import SyncCore
 final class SyncHandler: RequestHandler {
     static let prefix = "/api/client/sync/"
     /// The FastCGI parameters the handler reads; the worker pool copies only these.
-    static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID"]
+    static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID", "REMOTE_ADDR"]
 
     /// What an endpoint gets once the request is authenticated and its body parsed.
     struct Call {
@@ -30,7 +30,7 @@ final class SyncHandler: RequestHandler {
     ]
 
     /// Unauthenticated checks for load balancers and monitoring (nginx allows /metrics from loopback only).
-    private static let probes: [String: @Sendable (SyncHandler) -> () throws -> HTTPResponse] = [
+    private static let probes: [String: @Sendable (SyncHandler) -> (HTTPRequest) throws -> HTTPResponse] = [
         "/health": { $0.health },
         "/ready": { $0.ready },
         "/metrics": { $0.metricsText },
@@ -114,7 +114,7 @@ final class SyncHandler: RequestHandler {
         if let probe = SyncHandler.probes[request.path] {
             trace.endpoint = String(request.path.dropFirst())
             guard request.method == "GET" || request.method == "HEAD" else { throw APIError.methodNotAllowed(allowed: "GET") }
-            return try probe(self)()
+            return try probe(self)(request)
         }
         let name = String(request.path.dropFirst(SyncHandler.prefix.count))
         guard request.path.hasPrefix(SyncHandler.prefix), let endpoint = SyncHandler.endpoints[name] else {
@@ -128,12 +128,8 @@ final class SyncHandler: RequestHandler {
         trace.subject = claims.subject
         if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: configuration.maximumBodyBytes) }
         guard isJSON(request.parameter("CONTENT_TYPE")) else { throw APIError.unsupportedMediaType }
-        let body: JSON
-        do {
-            body = try JSON.parse(request.body)
-        } catch {
-            throw RequestError.malformedJSON(error)
-        }
+        // The tenant and its rate are checked before the body is parsed: a suspended or throttled
+        // tenant's requests cost no parsing at all.
         let found = try withDatabase { store in
             try tenants.tenant(claims.tenantID, connection: store.connection, now: MonotonicClock.seconds)
         }
@@ -142,6 +138,12 @@ final class SyncHandler: RequestHandler {
         if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
             metrics.rateLimited()
             throw APIError.rateLimited(retryAfter: retryAfter)
+        }
+        let body: JSON
+        do {
+            body = try JSON.parse(request.body)
+        } catch {
+            throw RequestError.malformedJSON(error)
         }
         return try withDatabase { store in
             try endpoint(self)(Call(body: body, tenant: tenant, claims: claims, request: request, store: store))
@@ -161,6 +163,12 @@ final class SyncHandler: RequestHandler {
         }
     }
 
+    /// Whether nginx says the client is this host (the addresses its site file exempts from rate limits).
+    private func isLoopback(_ request: HTTPRequest) -> Bool {
+        let address = request.parameter("REMOTE_ADDR")
+        return address == "127.0.0.1" || address == "::1" || address == "unix:"
+    }
+
     /// `application/json` or any `+json` type, parameters (`; charset=utf-8`) ignored.
     private func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
@@ -169,17 +177,18 @@ final class SyncHandler: RequestHandler {
     }
 
     /// 200 while this worker can take requests; no database work, so it stays cheap.
-    private func health() -> HTTPResponse {
+    private func health(_ request: HTTPRequest) -> HTTPResponse {
         JSONResponse.ok("{\"status\":\"ok\"}")
     }
 
-    private func metricsText() -> HTTPResponse {
+    private func metricsText(_ request: HTTPRequest) -> HTTPResponse {
         HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
                      body: Array(metrics.render().utf8))
     }
 
-    /// 200 only when the database answers and its schema matches the registry.
-    private func ready() throws -> HTTPResponse {
+    /// 200 only when the database answers and its schema matches the registry. What does not match is
+    /// listed only to the local host: the schema is nobody else's business.
+    private func ready(_ request: HTTPRequest) throws -> HTTPResponse {
         let problems: [String]
         do {
             problems = try withDatabase { try SchemaCheck.mismatches(registry: registry, connection: $0.connection) }
@@ -190,7 +199,7 @@ final class SyncHandler: RequestHandler {
         }
         guard problems.isEmpty else {
             throw APIError(status: 503, code: "schema_mismatch", message: "the database schema does not match the registry",
-                           details: .array(problems.map(JSON.string)), headers: [("Retry-After", "5")])
+                           details: .array(isLoopback(request) ? problems.map(JSON.string) : []), headers: [("Retry-After", "5")])
         }
         return JSONResponse.ok("{\"status\":\"ready\"}")
     }

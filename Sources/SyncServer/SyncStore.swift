@@ -23,8 +23,9 @@ struct SyncStore {
     /// One page of the tenant's records changed after `since`, oldest change first, with the position
     /// to resume from. Everything is read from one snapshot (one statement, or a repeatable-read
     /// transaction for several types), so the position covers exactly what was returned: the last
-    /// record's stamp when there is more, else the tenant's clock.
-    func pull(_ request: PullRequest, tenant: String) throws -> (records: [(entityType: EntityType, rows: [UInt8], count: Int)], hasMore: Bool, syncTimestamp: String) {
+    /// record's stamp when there is more, else the tenant's clock. The page stops at `limit` rows, or
+    /// after the row that brings its JSON to `byteBudget` bytes.
+    func pull(_ request: PullRequest, tenant: String, byteBudget: Int) throws -> RecordPage {
         let since = request.since?.description ?? "-infinity"
         let read = {
             try request.entityTypes.map { entityType in
@@ -42,43 +43,67 @@ struct SyncStore {
                 try coding.stamp(result, row: $0, column: 1)
             }
         }
-        let page = PullPage.select(stamps, limit: request.limit)
-        var records: [(entityType: EntityType, rows: [UInt8], count: Int)] = []
-        for (index, entityType) in request.entityTypes.enumerated() {
-            let rows = try rowsJSON(results[index], count: page.taken[index], column: 1, coding: sql(entityType).coding)
-            records.append((entityType, rows, page.taken[index]))
+        let page = PullPage(stamps: stamps, limit: request.limit)
+        // The page's rows in change order, a run of one type's rows at a time, until the budget is spent.
+        var json = Array(repeating: [UInt8](), count: request.entityTypes.count)
+        var taken = Array(repeating: 0, count: request.entityTypes.count)
+        var written = 0, bytes = 0
+        while written < page.order.count, bytes < byteBudget {
+            let type = page.order[written]
+            var run = 1
+            while written + run < page.order.count, page.order[written + run] == type { run += 1 }
+            var writer = ByteWriter(capacity: min(run * 320, byteBudget - bytes))
+            let rows = try sql(request.entityTypes[type]).coding.write(
+                results[type], rows: taken[type]..<(taken[type] + run), column: 1, continuing: taken[type] > 0,
+                byteBudget: byteBudget - bytes, to: &writer)
+            bytes += writer.byteCount
+            if json[type].isEmpty { json[type] = writer.bytes } else { json[type] += writer.bytes }
+            taken[type] += rows
+            written += rows
+        }
+        let cut = written < page.order.count
+        let records = request.entityTypes.indices.map { index in
+            EntityRows(entityType: request.entityTypes[index], json: json[index], count: taken[index])
         }
         let clock = results.first.flatMap { result in
             result.withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
         }.map(Timestamp.init(microsecondsSinceEpoch:))
-        let position = page.hasMore ? page.last : clock ?? request.since ?? .epoch
-        return (records, page.hasMore, (position ?? .epoch).description)
+        let hasMore = page.hasMore || cut
+        let position = hasMore && written > 0 ? page.stamps[written - 1] : clock ?? request.since ?? .epoch
+        return RecordPage(records: records, hasMore: hasMore, syncTimestamp: position.description)
     }
 
     /// One page of the tenant's records that match each type's pending rule, types in request order,
     /// read from one snapshot (one statement, or a repeatable-read transaction for several types).
-    func pending(_ request: PendingRequest, tenant: String) throws -> (records: [(entityType: EntityType, rows: [UInt8], count: Int)], next: PendingCursor?) {
+    /// The page stops at `limit` rows, or after the row that brings its JSON to `byteBudget` bytes.
+    func pending(_ request: PendingRequest, tenant: String, byteBudget: Int) throws -> (records: [EntityRows], next: PendingCursor?) {
         let read = {
-            var records: [(entityType: EntityType, rows: [UInt8], count: Int)] = []
+            var records: [EntityRows] = []
             var remaining = request.limit
+            var bytes = 0
             var next: PendingCursor?
             var started = request.cursor == nil
             for entityType in request.entityTypes {
                 var after = "-infinity"
                 if !started, let cursor = request.cursor {
-                    guard cursor.entityType == entityType.name else { records.append((entityType, [], 0)); continue }
+                    guard cursor.entityType == entityType.name else { records.append(EntityRows(entityType: entityType)); continue }
                     started = true
                     after = cursor.after.description
                 }
-                guard remaining > 0, next == nil else { records.append((entityType, [], 0)); continue }
+                guard remaining > 0, next == nil else { records.append(EntityRows(entityType: entityType)); continue }
                 let statements = sql(entityType)
                 let rows = try connection.execute(prepared: "\(entityType.name).pending", statements.pending,
                                                   [tenant, after, String(remaining + 1)] + statements.pendingParameters,
                                                   binaryResults: true)
-                let taken = min(rows.rowCount, remaining)
-                records.append((entityType, try rowsJSON(rows, count: taken, column: 0, coding: statements.coding), taken))
+                let available = min(rows.rowCount, remaining)
+                var writer = ByteWriter(capacity: min(available * 320, byteBudget))
+                let taken = try statements.coding.write(rows, rows: 0..<available, byteBudget: byteBudget - bytes, to: &writer)
+                bytes += writer.byteCount
+                records.append(EntityRows(entityType: entityType, json: writer.bytes, count: taken))
                 remaining -= taken
                 let isLastType = entityType.name == request.entityTypes.last?.name
+                let outOfBudget = bytes >= byteBudget
+                if outOfBudget { remaining = 0 }
                 if taken > 0, rows.rowCount > taken || (remaining == 0 && !isLastType) {
                     next = PendingCursor(entityType: entityType.name, after: try statements.coding.stamp(rows, row: taken - 1))
                 }
@@ -88,13 +113,6 @@ struct SyncStore {
         return request.entityTypes.count == 1
             ? try read()
             : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
-    }
-
-    /// The first `count` rows as comma-separated JSON objects.
-    private func rowsJSON(_ result: QueryResult, count: Int, column: Int, coding: RowCoding) throws -> [UInt8] {
-        var writer = ByteWriter(capacity: count * 320)
-        try coding.write(result, rows: 0..<count, column: column, to: &writer)
-        return writer.bytes
     }
 
     /// Names the pusher and request for the history trigger, for the rest of the transaction.

@@ -79,4 +79,11 @@ final class UUIDTextTests: XCTestCase {
         XCTAssertEqual(characters[14], "4")
         XCTAssertTrue("89ab".contains(characters[19]))
     }
+
+    func testOffsetsCannotCarryAnInstantOutOfYearsOneTo9999() {
+        XCTAssertNil(Timestamp(iso8601: "0001-01-01T00:00:00+14:00"))
+        XCTAssertNil(Timestamp(iso8601: "9999-12-31T23:00:00-01:00"))
+        XCTAssertEqual(Timestamp(iso8601: "0001-01-01T00:00:00-01:00")?.description, "0001-01-01T01:00:00.000000Z")
+        XCTAssertEqual(Timestamp(iso8601: "9999-12-31T23:59:59.999999Z")?.description, "9999-12-31T23:59:59.999999Z")
+    }
 }

@@ -27,16 +27,52 @@ final class SyncStoreTests: XCTestCase {
         return captured
     }
 
-    func pull(_ store: SyncStore, tenant: String, since: String? = nil, types: [String] = ["end_user", "interactions"]) throws -> (records: [String: [JSONObject]], position: String) {
+    func pull(_ store: SyncStore, tenant: String, since: String? = nil, types: [String] = ["end_user", "interactions"],
+              byteBudget: Int = .max) throws -> (records: [String: [JSONObject]], position: String, hasMore: Bool) {
         var body = JSONObject([("entityTypes", .array(types.map(JSON.string)))])
         if let since { body["lastSyncTimestamp"] = .string(since) }
-        let (records, _, position) = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
+        let page = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant,
+                                  byteBudget: byteBudget)
         var result: [String: [JSONObject]] = [:]
-        for (type, rows, _) in records {
-            let list = try JSON.parse([UInt8(ascii: "[")] + rows + [UInt8(ascii: "]")]).arrayValue ?? []
-            result[type.name] = try list.map { try XCTUnwrap($0.objectValue) }
+        for rows in page.records {
+            let list = try JSON.parse([UInt8(ascii: "[")] + rows.json + [UInt8(ascii: "]")]).arrayValue ?? []
+            XCTAssertEqual(list.count, rows.count)
+            result[rows.entityType.name] = try list.map { try XCTUnwrap($0.objectValue) }
         }
-        return (result, position)
+        return (result, page.syncTimestamp, page.hasMore)
+    }
+
+    /// A page stops at its byte budget (one record always goes, however large) and says there is more;
+    /// walking pages from the position it gives returns every record once, in change order.
+    func testPagesStopAtTheirByteBudgetAndMissNothing() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = try SyncStore(connection: connection, registry: registry)
+        let control = String(repeating: "\u{1}", count: 2_000)   // 2,000 bytes stored, 12,000 sent
+        var users: [JSON] = []
+        var interactions: [JSON] = []
+        for n in 0..<12 {
+            users.append(.object(JSONObject([("name", .string("user \(n)"))])))
+            interactions.append(.object(JSONObject([("type", .string("call")), ("description", .string(control))])))
+        }
+        let changes = JSON.object(JSONObject([("changes", .object(JSONObject([("end_user", .array(users)), ("interactions", .array(interactions))])))]))
+        _ = try push(store, tenant: tenant, changes.serialized)
+        let budget = 30_000
+        var position: String?
+        var seen: [String] = []
+        for _ in 0..<30 {
+            let page = try pull(store, tenant: tenant, since: position, byteBudget: budget)
+            XCTAssertLessThanOrEqual(page.records["interactions"]?.count ?? 0, 3, "a 30 kB page holds at most three 12 kB records")
+            seen += page.records.values.flatMap { $0 }.compactMap { $0["id"]?.stringValue }
+            position = page.position
+            if !page.hasMore { break }
+        }
+        XCTAssertEqual(seen.count, 24)
+        XCTAssertEqual(Set(seen).count, 24)
+
+        let single = try pull(store, tenant: tenant, byteBudget: 1)
+        XCTAssertEqual(single.records.values.reduce(0) { $0 + $1.count }, 1, "a record larger than the budget still goes, alone")
+        XCTAssertTrue(single.hasMore)
     }
 
     func testSchemaMatchesTheRegistry() throws {
@@ -79,7 +115,7 @@ final class SyncStoreTests: XCTestCase {
         XCTAssertEqual(record["sync_status"], .string("synced"))
         XCTAssertEqual(record["server_synced"], .int(1))
         XCTAssertNotNil(record["last_updated"]?.stringValue.flatMap(Timestamp.init(iso8601:)))
-        let (records, position) = try pull(store, tenant: tenant, since: "1970-01-01T00:00:00.000Z", types: ["end_user"])
+        let (records, position, _) = try pull(store, tenant: tenant, since: "1970-01-01T00:00:00.000Z", types: ["end_user"])
         XCTAssertEqual(records["end_user"]?.count, 1)
         XCTAssertEqual(position, record["last_updated"]?.stringValue)
         XCTAssertEqual(try pull(store, tenant: tenant, since: position).records["end_user"]?.count, 0)
@@ -170,7 +206,8 @@ final class SyncStoreTests: XCTestCase {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
         let store = try SyncStore(connection: connection, registry: registry)
-        _ = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
+        _ = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits), tenant: tenant,
+                              byteBudget: .max)
         // EXPLAIN EXECUTE takes no bound parameters: PostgreSQL quotes the tenant for it.
         let quoted = try XCTUnwrap(connection.execute("SELECT quote_literal($1)", [tenant]).string(row: 0, column: 0))
         for (type, parameters) in [("end_user", "'pending', '0'"), ("interactions", "'pending'")] {
@@ -191,8 +228,9 @@ final class SyncStoreTests: XCTestCase {
         let afterInsert = try pull(store, tenant: tenant, since: before)
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["name"], .string("Admin made"))
         XCTAssertEqual(afterInsert.records["end_user"]?.first?["version"], .int(1))
-        let pending = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits), tenant: tenant)
-        XCTAssertEqual(try JSON.parse([UInt8(ascii: "[")] + (pending.records.first?.rows ?? []) + [UInt8(ascii: "]")]).arrayValue?.count, 1,
+        let pending = try store.pending(try PendingRequest.parse(.object(JSONObject()), registry: registry, limits: SyncStoreTests.limits),
+                                        tenant: tenant, byteBudget: .max)
+        XCTAssertEqual(try JSON.parse([UInt8(ascii: "[")] + (pending.records.first?.json ?? []) + [UInt8(ascii: "]")]).arrayValue?.count, 1,
                        "a direct insert is pending")
 
         try connection.execute("UPDATE end_user SET name = 'Admin edited' WHERE tenant_id = $1 AND id = $2", [tenant, id])
