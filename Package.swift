@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "SyncCore", swiftSettings: optimized),
         .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: optimized),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: optimized),
-        .target(name: "Auth", dependencies: ["CJWT"], swiftSettings: optimized),
+        .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
         .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth"], swiftSettings: optimized),
         .executableTarget(name: "sync", dependencies: [
             "SyncServer",

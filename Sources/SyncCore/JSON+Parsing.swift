@@ -4,6 +4,8 @@ public struct JSONParseError: Error, Equatable, Sendable {
     public let offset: Int
     /// The document is JSON, but bigger in shape than `JSONLimits` allow.
     public var isOverLimit = false
+    /// An object names a member twice.
+    public var isDuplicateKey = false
 }
 
 /// How big a document may be in shape, whatever its size in bytes. Parsed values take memory per
@@ -125,7 +127,7 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             guard object.appendNew(key, try parseValue()) else {
-                throw JSONParseError(message: "duplicate key \"\(key.prefix(64))\"", offset: keyOffset)
+                throw JSONParseError(message: "duplicate key \"\(key.prefix(64))\"", offset: keyOffset, isDuplicateKey: true)
             }
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }

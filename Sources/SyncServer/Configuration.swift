@@ -1,10 +1,21 @@
+import Auth
 import SyncCore
 
 /// The service's settings. Read from the environment in one place (`fromEnvironment`);
 /// command-line options override them.
 public struct Configuration: Sendable {
     public var databaseURL: String
+    /// The primary HS256 secret: it signs `token`'s tokens and verifies tokens without a `kid`.
     public var jwtSecret: String
+    /// The primary secret's key id, put in the `kid` header of the tokens it signs.
+    public var jwtKeyID: String?
+    /// More secrets that verify tokens whose `kid` names them: `kid=secret` pairs, space-separated.
+    public var jwtOtherKeys: String
+    /// When set, tokens must carry this `iss`, and this among their `aud`.
+    public var jwtIssuer: String?
+    public var jwtAudience: String?
+    /// When above 0, `exp` may be at most this many seconds after `iat`.
+    public var jwtMaxLifetimeSeconds: Int
     /// A unix socket path, or `HOST:PORT` for TCP.
     public var listen: String
     /// Permissions of a unix socket, so that nginx's user can connect.
@@ -48,6 +59,11 @@ public struct Configuration: Sendable {
         Configuration(
             databaseURL: environment["SYNC_DATABASE_URL"] ?? "postgresql:///sync",
             jwtSecret: environment["SYNC_JWT_SECRET"] ?? "",
+            jwtKeyID: environment["SYNC_JWT_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 },
+            jwtOtherKeys: environment["SYNC_JWT_OTHER_KEYS"] ?? "",
+            jwtIssuer: environment["SYNC_JWT_ISSUER"].flatMap { $0.isEmpty ? nil : $0 },
+            jwtAudience: environment["SYNC_JWT_AUDIENCE"].flatMap { $0.isEmpty ? nil : $0 },
+            jwtMaxLifetimeSeconds: environment["SYNC_JWT_MAX_LIFETIME_SECONDS"].flatMap { Int($0) } ?? 0,
             listen: environment["SYNC_LISTEN"] ?? defaultListen,
             socketMode: environment["SYNC_SOCKET_MODE"].flatMap { UInt32($0, radix: 8) } ?? 0o660,
             workerProcesses: min(32, max(1, environment["SYNC_WORKERS"].flatMap { Int($0) } ?? 2)),
@@ -67,5 +83,29 @@ public struct Configuration: Sendable {
             shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10,
             pidFile: environment["SYNC_PID_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         )
+    }
+
+    /// The secrets tokens are verified with.
+    public func tokenKeys() throws(TokenKeyListError) -> TokenKeys {
+        TokenKeys(primary: jwtSecret, keyID: jwtKeyID, others: try TokenKeys.parseOthers(jwtOtherKeys))
+    }
+
+    public var tokenPolicy: TokenPolicy {
+        TokenPolicy(maximumLifetimeSeconds: jwtMaxLifetimeSeconds > 0 ? Int64(jwtMaxLifetimeSeconds) : nil,
+                    issuer: jwtIssuer, audience: jwtAudience)
+    }
+
+    /// Why these settings cannot serve, one line per problem: `serve` refuses to start, and a reload
+    /// refuses to apply, while there is any.
+    public var problems: [String] {
+        do {
+            var problems = try tokenKeys().weaknesses(setting: "SYNC_JWT_SECRET")
+            if let jwtKeyID, jwtKeyID.utf8.count > 64 || !jwtKeyID.utf8.allSatisfy(TokenKeys.isKeyIDCharacter) {
+                problems.append("SYNC_JWT_KEY_ID may hold only letters, digits, '.', '_' and '-' (at most 64)")
+            }
+            return problems
+        } catch {
+            return ["SYNC_JWT_OTHER_KEYS: \(error.description)"]
+        }
     }
 }

@@ -36,6 +36,8 @@ extension Configuration {
     public var environment: [String: String] {
         [
             "SYNC_DATABASE_URL": databaseURL, "SYNC_JWT_SECRET": jwtSecret, "SYNC_LISTEN": listen,
+            "SYNC_JWT_KEY_ID": jwtKeyID ?? "", "SYNC_JWT_OTHER_KEYS": jwtOtherKeys, "SYNC_JWT_ISSUER": jwtIssuer ?? "",
+            "SYNC_JWT_AUDIENCE": jwtAudience ?? "", "SYNC_JWT_MAX_LIFETIME_SECONDS": String(jwtMaxLifetimeSeconds),
             "SYNC_SOCKET_MODE": String(socketMode, radix: 8), "SYNC_WORKERS": String(workerProcesses),
             "SYNC_THREADS": String(workerThreads), "SYNC_MAX_BODY_BYTES": String(maximumBodyBytes),
             "SYNC_MAX_PUSH_RECORDS": String(maximumPushRecords), "SYNC_TENANT_CACHE_SECONDS": String(tenantCacheSeconds),

@@ -30,8 +30,8 @@ public final class Master {
     /// Starts the service; returns only by exiting.
     public static func run(load: @escaping () throws -> Configuration, registry: Registry = .standard) throws -> Never {
         let configuration = try load()
-        guard !configuration.jwtSecret.isEmpty else {
-            throw Server.StartupError(description: "no JWT secret: set SYNC_JWT_SECRET")
+        guard configuration.problems.isEmpty else {
+            throw Server.StartupError(description: configuration.problems.joined(separator: "\n"))
         }
         try Server.checkSchema(configuration: configuration, registry: registry)
         Log.setLevel(configuration.logLevel)
@@ -155,7 +155,7 @@ public final class Master {
     private func reload() {
         do {
             let fresh = try load()
-            guard !fresh.jwtSecret.isEmpty else { throw Server.StartupError(description: "no JWT secret") }
+            guard fresh.problems.isEmpty else { throw Server.StartupError(description: fresh.problems.joined(separator: "; ")) }
             configuration = fresh
             Log.setLevel(fresh.logLevel)
         } catch {

@@ -62,7 +62,9 @@ final class SyncHandler: RequestHandler {
         self.registry = registry
         self.metrics = metrics
         self.rateLimiter = rateLimiter
-        self.tokens = VerifiedTokens(verifier: TokenVerifier(secret: configuration.jwtSecret))
+        // The master refuses settings whose key list does not parse, so a worker never sees one.
+        let keys = (try? configuration.tokenKeys()) ?? TokenKeys(primary: "")
+        self.tokens = VerifiedTokens(verifier: TokenVerifier(keys: keys, policy: configuration.tokenPolicy))
         self.tenants = TenantDirectory(maximumAge: configuration.tenantCacheSeconds)
     }
 

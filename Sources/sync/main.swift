@@ -196,17 +196,20 @@ struct TenantCommand: ParsableCommand {
 }
 
 struct Token: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a signed HS256 token (secret from $SYNC_JWT_SECRET).")
+    static let configuration = CommandConfiguration(abstract: "Print a token signed with the primary key ($SYNC_JWT_SECRET, kid $SYNC_JWT_KEY_ID).")
 
     @Option var tenant: String
     @Option var sub: String
     @Option(help: "Lifetime in seconds") var ttl: Int = 3600
+    @Option(help: "What the token may do, space-separated: sync:read:TYPE, sync:write:TYPE, * for every type (default: the tenant's default scope)")
+    var scope: String?
 
     func run() throws {
-        let secret = environmentConfiguration.jwtSecret
-        guard !secret.isEmpty else { throw ValidationError("set SYNC_JWT_SECRET") }
+        let configuration = environmentConfiguration
+        guard configuration.problems.isEmpty else { throw ValidationError(configuration.problems.joined(separator: "\n")) }
         let now = Int64(Date().timeIntervalSince1970)
-        print(try TokenSigner(secret: secret).sign(tenantID: tenant, subject: sub, issuedAt: now, expiresAt: now + Int64(ttl)))
+        print(try TokenSigner(keys: configuration.tokenKeys())
+            .sign(tenantID: tenant, subject: sub, issuedAt: now, expiresAt: now + Int64(ttl), scope: scope))
     }
 }
 

@@ -28,16 +28,18 @@ def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def make_token(tenant, sub="device-1", exp_in=3600, alg="HS256", secret=None, claims=None, drop=()):
-    """A JWT signed by hand, so tests can also make the tokens libjwt must refuse."""
+def make_token(tenant, sub="device-1", exp_in=3600, alg="HS256", secret=None, claims=None, drop=(), header=None,
+               raw_payload=None):
+    """A JWT signed by hand, so tests can also make the tokens the service must refuse. `header` adds
+    header members; `raw_payload` is the payload's JSON text as is (to name a member twice)."""
     secret = (secret if secret is not None else env("SYNC_JWT_SECRET")).encode()
     now = int(time.time())
     payload = {"tenant_id": tenant, "sub": sub, "iat": now, "exp": now + exp_in}
     payload.update(claims or {})
     for name in drop:
         payload.pop(name, None)
-    header = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
-    body = b64(json.dumps(payload).encode())
+    header = b64(json.dumps({"alg": alg, "typ": "JWT", **(header or {})}).encode())
+    body = b64((raw_payload if raw_payload is not None else json.dumps(payload)).encode())
     signing_input = f"{header}.{body}".encode()
     digest = {"HS256": hashlib.sha256, "HS512": hashlib.sha512, "HS384": hashlib.sha384}.get(alg)
     signature = b64(hmac.new(secret, signing_input, digest).digest()) if digest else ""

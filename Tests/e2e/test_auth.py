@@ -1,4 +1,6 @@
 """Bearer tokens and tenants: every refusal is a JSON 401 or 403."""
+import os
+import subprocess
 import time
 
 import pytest
@@ -31,8 +33,15 @@ def test_missing_token(client):
     lambda t: make_token(t, drop=("tenant_id",)),
     lambda t: make_token(t, claims={"tenant_id": 42}),
     lambda t: make_token(t, claims={"exp": "tomorrow"}),
+    lambda t: make_token(t, claims={"iat": 10_000_000_000}),
+    lambda t: make_token(t, claims={"iat": int(time.time()) + 600}),
+    lambda t: make_token(t, header={"crit": ["exp-ext"], "exp-ext": 1}),
+    lambda t: make_token(t, header={"kid": "no-such-key"}),
+    lambda t: make_token(t, raw_payload='{"tenant_id":"%s","tenant_id":"other","exp":%d}' % (t, time.time() + 600)),
+    lambda t: make_token(t, raw_payload='{"tenant_id":"other","tenant_id":"%s","exp":%d}' % (t, time.time() + 600)),
 ], ids=["garbage", "wrong-secret", "alg-none", "hs512-same-secret", "hs384", "expired", "no-exp", "nbf-future",
-        "no-tenant", "numeric-tenant", "string-exp"])
+        "no-tenant", "numeric-tenant", "string-exp", "iat-2286", "iat-future", "crit-unknown", "kid-unknown",
+        "tenant-twice", "tenant-twice-reversed"])
 def test_refused_tokens(client, tenant, make):
     assert_401(client.post("pull", {}, token=make(tenant)))
 
@@ -70,3 +79,86 @@ def test_cli_token_is_accepted(make_client, tenant):
     response = requests.post(env("SYNC_HTTP_BASE_URL") + "/api/client/sync/pull", json={},
                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert response.status_code == 200
+
+
+def test_iat_a_little_ahead_is_accepted(client, tenant):
+    """Issuers' clocks differ a little from this host's: up to a minute ahead is accepted."""
+    assert client.post("pull", {}, token=make_token(tenant, claims={"iat": int(time.time()) + 20})).status_code == 200
+
+
+def test_secrets_rotate_by_key_id_and_the_policy_applies(tmp_path):
+    """A rotation as the README describes it, on a service of the test's own: tokens name their key with
+    `kid`; tokens without one use the primary; `iss`, `aud` and a maximum lifetime apply when set."""
+    import signal
+    from test_operations import own_service
+    old, new = "o" * 40, "n" * 40
+    settings = tmp_path / "syncd.env"
+    settings.write_text(f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SYNC_JWT")}
+    tenant = new_tenant()
+    url = env("SYNC_AUX_BASE_URL") + "/api/client/sync/pull"
+
+    def status(**token):
+        return requests.post(url, json={}, timeout=10,
+                             headers={"Authorization": f"Bearer {make_token(tenant, **token)}"}).status_code
+
+    def wait_for(expected, **token):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                if status(**token) == expected:
+                    return True
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        return False
+
+    with own_service("--config", str(settings), environment=environment) as service:
+        assert wait_for(200, secret=old, header={"kid": "k1"})
+        assert status(secret=old) == 200, "no kid: the primary"
+        assert status(secret=new, header={"kid": "k2"}) == 401, "k2 is not known yet"
+        # Step 1: the new secret is accepted alongside.
+        settings.write_text(f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_JWT_OTHER_KEYS=k2={new}\n"
+                            "SYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        service.send_signal(signal.SIGHUP)
+        assert wait_for(200, secret=new, header={"kid": "k2"})
+        assert status(secret=old, header={"kid": "k1"}) == 200
+        assert status(secret=old, header={"kid": "k2"}) == 401, "a kid selects its own secret only"
+        # Step 2: the new secret becomes the primary; the old one verifies its tokens until they expire.
+        settings.write_text(f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_OTHER_KEYS=k1={old}\n"
+                            "SYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        service.send_signal(signal.SIGHUP)
+        assert wait_for(401, secret=old), "tokens without kid now need the new primary"
+        assert status(secret=new) == 200
+        assert status(secret=old, header={"kid": "k1"}) == 200
+        # Step 3: the old secret goes; with it, every token it signed.
+        settings.write_text(f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_ISSUER=https://issuer.example\n"
+                            "SYNC_JWT_AUDIENCE=sync\nSYNC_JWT_MAX_LIFETIME_SECONDS=3600\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        service.send_signal(signal.SIGHUP)
+        good = {"iss": "https://issuer.example", "aud": ["other", "sync"]}
+        assert wait_for(401, secret=old, header={"kid": "k1"}, claims=good)
+        assert status(secret=new, claims=good) == 200
+        assert status(secret=new, claims={**good, "iss": "https://elsewhere.example"}) == 401
+        assert status(secret=new, claims={**good, "aud": "other"}) == 401
+        assert status(secret=new, claims={"aud": "sync"}) == 401, "no iss"
+        assert status(secret=new, claims={**good, "aud": "sync"}) == 200
+        assert status(secret=new, claims=good, exp_in=7200) == 401, "longer than the maximum lifetime"
+
+
+@pytest.mark.parametrize("secret,why", [
+    ("change-me-to-a-long-random-secret", "placeholder"),
+    ("a", "at least 32"),
+    ("", "not set"),
+])
+def test_serve_refuses_a_weak_secret(tmp_path, secret, why):
+    result = subprocess.run([env("SYNC_BIN"), "serve", "--listen", str(tmp_path / "s.sock")], capture_output=True,
+                            text=True, timeout=30, env={**os.environ, "SYNC_JWT_SECRET": secret})
+    assert result.returncode != 0
+    assert "SYNC_JWT_SECRET" in result.stderr and why in result.stderr
+    assert not (tmp_path / "s.sock").exists()
+
+
+def test_cli_token_refuses_a_weak_secret():
+    result = subprocess.run([env("SYNC_BIN"), "token", "--tenant", "t", "--sub", "s"], capture_output=True, text=True,
+                            timeout=30, env={**os.environ, "SYNC_JWT_SECRET": "a"})
+    assert result.returncode != 0 and "SYNC_JWT_SECRET" in result.stderr

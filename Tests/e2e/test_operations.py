@@ -287,7 +287,8 @@ def test_one_json_log_line_per_request_without_secrets(client, tenant):
 def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
     """A new secret in the settings file applies on SIGHUP, without a restart."""
     settings = tmp_path / "sync.env"
-    settings.write_text("# test settings\nSYNC_JWT_SECRET=first-secret\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+    first, second = "first-secret-" + "1" * 32, "second-secret-" + "2" * 32
+    settings.write_text(f"# test settings\nSYNC_JWT_SECRET={first}\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
     environment = {k: v for k, v in os.environ.items() if k != "SYNC_JWT_SECRET"}
     tenant = new_tenant()
     url = env("SYNC_AUX_BASE_URL") + API + "pull"
@@ -308,15 +309,19 @@ def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
         return False
 
     with own_service("--config", str(settings), environment=environment) as service:
-        assert wait_for("first-secret", 200)
-        settings.write_text("SYNC_JWT_SECRET=second-secret\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        assert wait_for(first, 200)
+        settings.write_text(f"SYNC_JWT_SECRET={second}\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
         service.send_signal(signal.SIGHUP)
-        assert wait_for("second-secret", 200)
-        assert status("first-secret") == 401
+        assert wait_for(second, 200)
+        assert status(first) == 401
         settings.write_text("this line is not a setting\n")
         service.send_signal(signal.SIGHUP)
         time.sleep(1)
-        assert status("second-secret") == 200, "an invalid file is refused and the service keeps serving"
+        assert status(second) == 200, "an invalid file is refused and the service keeps serving"
+        settings.write_text("SYNC_JWT_SECRET=short\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        service.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert status(second) == 200, "a weak secret is refused on reload and the service keeps serving"
         service.send_signal(signal.SIGTERM)
         assert service.wait(30) == 0
 

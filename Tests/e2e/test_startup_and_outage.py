@@ -24,7 +24,7 @@ def test_serve_refuses_a_schema_that_does_not_match_the_registry(tmp_path):
     url = env("SYNC_DATABASE_URL").replace("/sync?", "/postgres?")
     result = subprocess.run([env("SYNC_BIN"), "serve", "--database-url", url, "--listen", str(tmp_path / "s.sock")],
                             capture_output=True, text=True, timeout=30,
-                            env={**os.environ, "SYNC_JWT_SECRET": "x"})
+                            env={**os.environ, "SYNC_JWT_SECRET": "x" * 32})
     assert result.returncode != 0
     assert "does not match the registry" in result.stderr
     assert "table end_user for entity type end_user is missing" in result.stderr
