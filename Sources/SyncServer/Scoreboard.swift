@@ -17,7 +17,8 @@ public final class Scoreboard: Sendable {
 
     /// Maps `path`, creating it (zeroed) when `create` is true.
     public init(path: String, slots: Int, create: Bool) throws {
-        let flags = create ? O_RDWR | O_CREAT | O_TRUNC : O_RDWR
+        // Never through a link: the file is created in a shared directory such as /dev/shm.
+        let flags = (create ? O_RDWR | O_CREAT | O_TRUNC : O_RDWR) | O_NOFOLLOW | O_CLOEXEC
         let descriptor = open(path, flags, 0o600)
         guard descriptor >= 0 else { throw Failure(description: "cannot open the scoreboard \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
