@@ -5,11 +5,12 @@ public struct PullRequest: Sendable {
     public let since: Timestamp?
     public let limit: Int
 
-    public static func parse(_ body: JSON, registry: Registry, limits: PageLimits) throws(RequestError) -> PullRequest {
+    /// `whenAbsent`: the types a request without `entityTypes` asks for (default: every registered type).
+    public static func parse(_ body: JSON, registry: Registry, limits: PageLimits, whenAbsent: [EntityType]? = nil) throws(RequestError) -> PullRequest {
         guard let root = body.objectValue else { throw .invalid([ValidationIssue("the body must be a JSON object")]) }
         var issues = RequestFields.unknownKeys(in: root, allowed: ["lastSyncTimestamp", "entityTypes", "limit"])
         let since = RequestFields.timestamp(root["lastSyncTimestamp"], name: "lastSyncTimestamp", issues: &issues)
-        let types = RequestFields.entityTypes(root["entityTypes"], registry: registry, issues: &issues)
+        let types = RequestFields.entityTypes(root["entityTypes"], registry: registry, whenAbsent: whenAbsent, issues: &issues)
         let limit = limits.limitValue(root["limit"], issues: &issues)
         guard issues.isEmpty else { throw .invalid(issues) }
         return PullRequest(entityTypes: types, since: since, limit: limit)
@@ -25,11 +26,11 @@ public struct PendingRequest: Sendable {
     /// Where this page starts; nil for the first page.
     public let cursor: PendingCursor?
 
-    public static func parse(_ body: JSON, registry: Registry, limits: PageLimits) throws(RequestError) -> PendingRequest {
+    public static func parse(_ body: JSON, registry: Registry, limits: PageLimits, whenAbsent: [EntityType]? = nil) throws(RequestError) -> PendingRequest {
         guard let root = body.objectValue else { throw .invalid([ValidationIssue("the body must be a JSON object")]) }
         var issues = RequestFields.unknownKeys(in: root, allowed: ["lastSyncTimestamp", "entityTypes", "limit", "cursor"])
         let since = RequestFields.timestamp(root["lastSyncTimestamp"], name: "lastSyncTimestamp", issues: &issues)
-        let types = RequestFields.entityTypes(root["entityTypes"], registry: registry, issues: &issues)
+        let types = RequestFields.entityTypes(root["entityTypes"], registry: registry, whenAbsent: whenAbsent, issues: &issues)
         let limit = limits.limitValue(root["limit"], issues: &issues)
         var cursor: PendingCursor?
         if let value = root["cursor"], !value.isNull {

@@ -13,9 +13,10 @@ enum RequestFields {
         return timestamp
     }
 
-    /// The requested entity types; all registered types when the field is absent.
-    static func entityTypes(_ value: JSON?, registry: Registry, issues: inout [ValidationIssue]) -> [EntityType] {
-        guard let value, !value.isNull else { return registry.entityTypes }
+    /// The requested entity types; when the field is absent, `whenAbsent` (all registered types, or those
+    /// the caller may read).
+    static func entityTypes(_ value: JSON?, registry: Registry, whenAbsent: [EntityType]?, issues: inout [ValidationIssue]) -> [EntityType] {
+        guard let value, !value.isNull else { return whenAbsent ?? registry.entityTypes }
         guard let list = value.arrayValue, !list.isEmpty else {
             issues.append(ValidationIssue(field: "entityTypes", "must be a non-empty list of entity type names (or absent, for all)"))
             return []

@@ -41,6 +41,17 @@ struct APIError: Error {
         APIError(status: 403, code: "forbidden", message: message)
     }
 
+    /// RFC 6750 §3.1: the token is valid but does not grant this; the challenge names the scope it needs.
+    static func insufficientScope(_ access: Scope.Access, _ entityTypes: [String]) -> APIError {
+        let needed = entityTypes.map { "sync:\(access.rawValue):\($0)" }
+        return APIError(status: 403, code: "insufficient_scope",
+                        message: "the token may not \(access.rawValue): \(entityTypes.joined(separator: ", "))",
+                        details: .array(zip(entityTypes, needed).map { type, scope in
+                            .object(JSONObject([("entityType", .string(type)), ("message", .string("needs \(scope)"))]))
+                        }),
+                        headers: [("WWW-Authenticate", "Bearer realm=\"sync\", error=\"insufficient_scope\", scope=\"\(needed.joined(separator: " "))\"")])
+    }
+
     static func bodyTooLarge(limit: Int) -> APIError {
         APIError(status: 413, code: "body_too_large", message: "the request body is larger than \(limit) bytes")
     }

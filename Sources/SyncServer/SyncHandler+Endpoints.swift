@@ -7,6 +7,8 @@ extension SyncHandler {
     private static let pushAttempts = 3
 
     func push(_ call: Call) throws -> HTTPResponse {
+        let named = call.body["changes"]?.objectValue?.keys.filter { registry.entityType(named: $0) != nil } ?? []
+        try require(.write, call.scope.denied(.write, named))
         let request = try PushRequest.parse(call.body, registry: registry, maxRecords: configuration.maximumPushRecords)
         let idempotency = try idempotencyKey(call)
         let context = PushContext(tenant: call.tenant, subject: call.claims.subject, requestID: call.requestID,
@@ -51,7 +53,8 @@ extension SyncHandler {
     }
 
     func pull(_ call: Call) throws -> HTTPResponse {
-        let request = try PullRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
+        let request = try PullRequest.parse(call.body, registry: registry, limits: configuration.pageLimits, whenAbsent: readable(call))
+        try require(.read, call.scope.denied(.read, request.entityTypes.map(\.name)))
         let page = try call.store.pull(request, tenant: call.tenant.id, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
         var body = recordsObject(page.records)
@@ -60,7 +63,8 @@ extension SyncHandler {
     }
 
     func pending(_ call: Call) throws -> HTTPResponse {
-        let request = try PendingRequest.parse(call.body, registry: registry, limits: configuration.pageLimits)
+        let request = try PendingRequest.parse(call.body, registry: registry, limits: configuration.pageLimits, whenAbsent: readable(call))
+        try require(.read, call.scope.denied(.read, request.entityTypes.map(\.name)))
         let page = try call.store.pending(request, tenant: call.tenant.id, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
         var text = ",\"hasMore\":\(page.next != nil)"
@@ -76,15 +80,29 @@ extension SyncHandler {
         var issues: [ValidationIssue] = []
         let limit = configuration.pageLimits.limitValue(root["limit"], issues: &issues)
         guard issues.isEmpty else { throw RequestError.invalid(issues) }
-        let rows = try call.store.openConflicts(tenant: call.tenant.id, limit: limit)
+        let visible = registry.names.filter { call.scope.allows(.read, $0) }
+        let rows = try call.store.openConflicts(tenant: call.tenant.id, entityTypes: visible, limit: limit)
         return JSONResponse.ok("{\"success\":true,\"data\":[" + rows.joined(separator: ",") + "]}")
     }
 
     func resolve(_ call: Call) throws -> HTTPResponse {
         let request = try ResolveRequest.parse(call.body)
         let context = PushContext(tenant: call.tenant, subject: call.claims.subject, requestID: call.requestID, newID: { "" })
-        let record = try call.store.resolveConflict(request, registry: registry, context: context)
+        let record = try call.store.resolveConflict(request, registry: registry, context: context) { entityType in
+            try require(.write, call.scope.denied(.write, [entityType.name]))
+        }
         return JSONResponse.ok("{\"success\":true,\"data\":" + record + "}")
+    }
+
+    /// The types a pull without `entityTypes` returns: those the token may read (all of them when it
+    /// may read none, so that the request is refused naming them).
+    private func readable(_ call: Call) -> [EntityType] {
+        let types = registry.entityTypes.filter { call.scope.allows(.read, $0.name) }
+        return types.isEmpty ? registry.entityTypes : types
+    }
+
+    private func require(_ access: Scope.Access, _ denied: [String]) throws {
+        guard denied.isEmpty else { throw APIError.insufficientScope(access, denied) }
     }
 
     private func count(_ records: [EntityRows]) {

@@ -15,6 +15,8 @@ final class SyncHandler: RequestHandler {
         let body: JSON
         let tenant: Tenant
         let claims: Claims
+        /// What the token may do: its `scope` claim, else the tenant's default.
+        let scope: Scope
         let request: HTTPRequest
         let store: SyncStore
 
@@ -148,7 +150,8 @@ final class SyncHandler: RequestHandler {
             throw RequestError.malformedJSON(error)
         }
         return try withDatabase { store in
-            try endpoint(self)(Call(body: body, tenant: tenant, claims: claims, request: request, store: store))
+            try endpoint(self)(Call(body: body, tenant: tenant, claims: claims, scope: claims.scope.map(Scope.init(parsing:)) ?? tenant.defaultScope,
+                                    request: request, store: store))
         }
     }
 

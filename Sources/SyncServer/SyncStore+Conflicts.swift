@@ -3,20 +3,21 @@ import SyncCore
 
 extension SyncStore {
     /// The tenant's open conflicts (those of the `manual` strategy), oldest first.
-    func openConflicts(tenant: String, limit: Int) throws -> [String] {
+    func openConflicts(tenant: String, entityTypes: [String], limit: Int) throws -> [String] {
         let rows = try connection.execute(prepared: "conflict.open", """
             SELECT json_build_object('conflictId', id, 'entityType', entity_type, 'id', record_id, 'strategy', strategy, \
                 'clientVersion', client_version, 'serverVersion', server_version, 'clientPayload', client_payload, \
                 'serverPayload', server_payload, 'pushedBy', pushed_by, 'createdAt', sync_iso(created_at))::text \
-            FROM sync_conflicts WHERE tenant_id = $1 AND outcome = 'open' ORDER BY id LIMIT $2::integer
-            """, [tenant, String(limit)])
+            FROM sync_conflicts WHERE tenant_id = $1 AND outcome = 'open' AND entity_type = ANY($3::text[])             ORDER BY id LIMIT $2::integer
+            """, [tenant, String(limit), SQLValue.array(entityTypes)])
         return (0..<rows.rowCount).compactMap { rows.string(row: $0, column: 0) }
     }
 
     /// Settles an open conflict and writes the outcome as a new version of the record, so that every
     /// device receives it with its next pull. Returns the record as stored.
+    /// `permit` is asked, before anything is written, whether the caller may write the conflict's type.
     func resolveConflict(
-        _ request: ResolveRequest, registry: Registry, context: PushContext
+        _ request: ResolveRequest, registry: Registry, context: PushContext, permit: (EntityType) throws -> Void
     ) throws -> String {
         try connection.transaction {
             let tenant = context.tenant.id
@@ -27,6 +28,7 @@ extension SyncStore {
             guard conflict.rowCount == 1, let typeName = conflict.string(row: 0, column: 0),
                   let entityType = registry.entityType(named: typeName), let recordID = conflict.string(row: 0, column: 1)
             else { throw StoreError.conflictNotFound }
+            try permit(entityType)
             guard conflict.string(row: 0, column: 3) == "open" else { throw StoreError.conflictAlreadyResolved }
             let clientValues = conflict.string(row: 0, column: 2).flatMap { try? JSON.parse($0).objectValue } ?? JSONObject()
             let merged = try request.record.map { try PushItem.validated($0, entityType: entityType).values }

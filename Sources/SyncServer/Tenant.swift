@@ -8,6 +8,8 @@ struct Tenant: Sendable {
     let conflictStrategy: ConflictStrategy?
     /// Requests per second (burst the same); nil takes the service's default, 0 is unlimited.
     let rateLimit: Int?
+    /// What a token without a `scope` claim may do.
+    var defaultScope: Scope = .everything
 
     func strategy(for entityType: EntityType) -> ConflictStrategy {
         conflictStrategy ?? entityType.defaultConflictStrategy

@@ -49,11 +49,28 @@ public struct TenantAdmin {
         guard rows.affectedRows == 1 else { throw Failure(description: "no tenant \(id)") }
     }
 
-    public func list() throws -> [(id: String, name: String, active: Bool, strategy: String?, rateLimit: Int?)] {
-        let rows = try connection.execute("SELECT id, name, active, conflict_resolution, rate_limit FROM tenants ORDER BY id")
+    /// Sets what the tenant's tokens without a `scope` claim may do; nil is every type, read and written.
+    public func setDefaultScope(_ id: String, _ scope: String?, registry: Registry) throws {
+        if let scope, let problem = Scope.problem(in: scope, registry: registry) { throw Failure(description: problem) }
+        let rows = try connection.execute("UPDATE tenants SET default_scope = $2 WHERE id = $1", [id, scope])
+        guard rows.affectedRows == 1 else { throw Failure(description: "no tenant \(id)") }
+    }
+
+    public struct Listing {
+        public let id: String
+        public let name: String
+        public let active: Bool
+        public let strategy: String?
+        public let rateLimit: Int?
+        public let defaultScope: String?
+    }
+
+    public func list() throws -> [Listing] {
+        let rows = try connection.execute("SELECT id, name, active, conflict_resolution, rate_limit, default_scope FROM tenants ORDER BY id")
         return (0..<rows.rowCount).map {
-            (rows.string(row: $0, column: 0) ?? "", rows.string(row: $0, column: 1) ?? "",
-             rows.bool(row: $0, column: 2) ?? false, rows.string(row: $0, column: 3), rows.int(row: $0, column: 4).map { Int($0) })
+            Listing(id: rows.string(row: $0, column: 0) ?? "", name: rows.string(row: $0, column: 1) ?? "",
+                    active: rows.bool(row: $0, column: 2) ?? false, strategy: rows.string(row: $0, column: 3),
+                    rateLimit: rows.int(row: $0, column: 4).map { Int($0) }, defaultScope: rows.string(row: $0, column: 5))
         }
     }
 }

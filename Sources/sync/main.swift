@@ -158,12 +158,19 @@ struct TenantCommand: ParsableCommand {
         @Option(name: .customLong("rate-limit"),
                 help: "requests per second, burst the same; 0 is unlimited, default the service's SYNC_DEFAULT_RATE_LIMIT")
         var rateLimit: String?
+        @Option(name: .customLong("default-scope"),
+                help: "what tokens without a scope claim may do: sync:read:TYPE and sync:write:TYPE, space-separated (TYPE or *), or default (every type)")
+        var defaultScope: String?
 
         func run() throws {
-            guard conflictResolution != nil || rateLimit != nil else {
-                throw ValidationError("nothing to set: give --conflict-resolution or --rate-limit")
+            guard conflictResolution != nil || rateLimit != nil || defaultScope != nil else {
+                throw ValidationError("nothing to set: give --conflict-resolution, --rate-limit or --default-scope")
             }
             let admin = try TenantAdmin(connection: database.connect())
+            if let defaultScope {
+                try admin.setDefaultScope(id, defaultScope == "default" ? nil : defaultScope, registry: .standard)
+                print("tenant \(id): default scope \(defaultScope)")
+            }
             if let conflictResolution {
                 let strategy = ConflictStrategy(rawValue: conflictResolution)
                 guard strategy != nil || conflictResolution == "default" else {
@@ -189,7 +196,7 @@ struct TenantCommand: ParsableCommand {
         func run() throws {
             for tenant in try TenantAdmin(connection: database.connect()).list() {
                 let rate = tenant.rateLimit.map { $0 == 0 ? "unlimited" : "\($0)/s" } ?? "default-rate"
-                print("\(tenant.id)\t\(tenant.active ? "active" : "suspended")\t\(tenant.strategy ?? "default")\t\(rate)\t\(tenant.name)")
+                print("\(tenant.id)\t\(tenant.active ? "active" : "suspended")\t\(tenant.strategy ?? "default")\t\(rate)\t\(tenant.defaultScope ?? "all-types")\t\(tenant.name)")
             }
         }
     }
