@@ -75,11 +75,15 @@ CONF
             || { tail -20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
     fi
     local admin=(runuser -u postgres -- "$PG_BIN/../bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt)
+    # Two roles: `sync` owns the tables (migrations, tenant administration); the service connects as
+    # `sync_service`, which owns nothing, so that row-level security walls each request into its tenant.
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE ROLE sync LOGIN"
+    [ "$("${admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'sync_service'")" = 1 ] || "${admin[@]}" -c "CREATE ROLE sync_service LOGIN"
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE DATABASE sync OWNER sync"
     # The service reaches PostgreSQL over its unix socket: loopback TCP cost the workers a tenth of
     # their CPU in a pull-100 profile.
-    DATABASE_URL="postgresql://sync@/sync?host=$PG_SOCKET_DIR&port=$PG_PORT"
+    DATABASE_URL="postgresql://sync_service@/sync?host=$PG_SOCKET_DIR&port=$PG_PORT"
+    ADMIN_DATABASE_URL="postgresql://sync@/sync?host=$PG_SOCKET_DIR&port=$PG_PORT"
 }
 
 pg_stop() {
@@ -174,7 +178,8 @@ nginx_stop() {
 }
 
 service_env() {
-    export SYNC_DATABASE_URL="$DATABASE_URL" SYNC_JWT_SECRET="$SECRET" SYNC_LISTEN="$RUN/sync.sock" SYNC_SOCKET_MODE=666
+    export SYNC_DATABASE_URL="$DATABASE_URL" SYNC_ADMIN_DATABASE_URL="$ADMIN_DATABASE_URL" SYNC_SERVICE_ROLE=sync_service
+    export SYNC_JWT_SECRET="$SECRET" SYNC_LISTEN="$RUN/sync.sock" SYNC_SOCKET_MODE=666
     export SYNC_SCOREBOARD="/dev/shm/sync-scoreboard-$(echo -n "$RUN" | sha1sum | cut -c1-12)"
 }
 
@@ -222,6 +227,7 @@ stack_up() {
 SYNC_BASE_URL='https://127.0.0.1:$HTTPS_PORT'
 SYNC_HTTP_BASE_URL='http://127.0.0.1:$HTTP_PORT'
 SYNC_DATABASE_URL='$DATABASE_URL'
+SYNC_ADMIN_DATABASE_URL='$ADMIN_DATABASE_URL'
 SYNC_JWT_SECRET='$SECRET'
 SYNC_CA_FILE='$RUN/tls/cert.pem'
 SYNC_NGINX_BENCH_URL='http://127.0.0.1:${NGINX_BENCH_PORT:-8081}'

@@ -8,6 +8,8 @@ import Glibc
 public final class Connection {
     private let handle: OpaquePointer
     private var prepared: Set<String> = []
+    /// A prepared statement to send ahead of the next one (see `sendAhead`).
+    private var ahead: (name: String, parameters: [String?])?
 
     /// Connects with a libpq connection string or URL (`postgresql://user@host:port/db`).
     public init(url: String) throws(PostgresError) {
@@ -29,6 +31,7 @@ public final class Connection {
     /// Runs one statement with bound text parameters.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        if let ahead { return try pipelined(ahead, parameters) { PQsendQueryParams(handle, sql, Int32(parameters.count), nil, $0, nil, nil, 0) } }
         let result = withCStrings(parameters) { values in
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -38,7 +41,81 @@ public final class Connection {
     /// Runs a script of several statements without parameters (simple query protocol), e.g. a migration.
     @discardableResult
     public func executeScript(_ sql: String) throws(PostgresError) -> QueryResult {
-        try check(PQexec(handle, sql))
+        try flushAhead()
+        return try check(PQexec(handle, sql))
+    }
+
+    /// Sends a prepared statement ahead of the next statement, in the same round trip (libpq's pipeline
+    /// mode) and in a transaction of its own, so that it takes effect whatever becomes of the next one.
+    /// For a session setting that would otherwise cost a round trip by itself. Its result is not
+    /// returned; its failure is thrown by the next statement, after that statement has run.
+    public func sendAhead(prepared name: String, _ sql: String, _ parameters: [String?]) throws(PostgresError) {
+        try prepare(name, sql, parameterCount: parameters.count)
+        ahead = (name, parameters)
+    }
+
+    private func prepare(_ name: String, _ sql: String, parameterCount: Int) throws(PostgresError) {
+        guard !prepared.contains(name) else { return }
+        try flushAhead()
+        try check(PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        prepared.insert(name)
+    }
+
+    /// Runs a statement that was sent ahead by itself, when the next statement cannot go with it.
+    private func flushAhead() throws(PostgresError) {
+        guard let ahead else { return }
+        self.ahead = nil
+        try check(withCStrings(ahead.parameters) { PQexecPrepared(handle, ahead.name, Int32(ahead.parameters.count), $0, nil, nil, 0) })
+    }
+
+    /// `ahead`, a sync point, the statement `send` sends, a sync point: one round trip, two implicit
+    /// transactions (an explicit BEGIN in the second starts the caller's own).
+    private func pipelined(_ ahead: (name: String, parameters: [String?]), _ parameters: [String?],
+                           _ send: ([UnsafePointer<CChar>?]) -> Int32) throws(PostgresError) -> QueryResult {
+        self.ahead = nil
+        guard PQenterPipelineMode(handle) == 1 else { throw failure() }
+        let sent = withCStrings(ahead.parameters) { PQsendQueryPrepared(handle, ahead.name, Int32(ahead.parameters.count), $0, nil, nil, 0) } == 1
+            && PQpipelineSync(handle) == 1
+            && withCStrings(parameters, send) == 1
+            && PQpipelineSync(handle) == 1
+        guard sent else {
+            PQexitPipelineMode(handle)
+            throw failure()
+        }
+        // Per statement: its result and a NULL; per sync point, a result of its own.
+        var results: [QueryResult] = []
+        var failed: PostgresError?
+        var aheadFailed = false
+        var syncs = 0, nulls = 0
+        while syncs < 2 {
+            guard let result = PQgetResult(handle) else {
+                nulls += 1
+                guard nulls <= 2, isConnected else { throw failure() }
+                continue
+            }
+            nulls = 0
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC {
+                PQclear(result)
+                syncs += 1
+                continue
+            }
+            if failed == nil, status != PGRES_PIPELINE_ABORTED, let error = error(of: result) {
+                failed = error
+                aheadFailed = results.isEmpty
+            }
+            results.append(QueryResult(taking: result))
+        }
+        PQexitPipelineMode(handle)
+        if let failed {
+            // The statement sent ahead failed while the next one may have opened a transaction: undo it.
+            if aheadFailed, PQtransactionStatus(handle) == PQTRANS_INTRANS || PQtransactionStatus(handle) == PQTRANS_INERROR {
+                _ = try? execute("ROLLBACK")
+            }
+            throw failed
+        }
+        guard results.count == 2 else { throw failure() }
+        return results[1]
     }
 
     /// Runs a statement prepared once per connection under `name`. With `binaryResults`, every column
@@ -46,9 +123,9 @@ public final class Connection {
     /// text formatting of timestamps and UUIDs.
     @discardableResult
     public func execute(prepared name: String, _ sql: String, _ parameters: [String?], binaryResults: Bool = false) throws(PostgresError) -> QueryResult {
-        if !prepared.contains(name) {
-            try check(PQprepare(handle, name, sql, Int32(parameters.count), nil))
-            prepared.insert(name)
+        try prepare(name, sql, parameterCount: parameters.count)
+        if let ahead {
+            return try pipelined(ahead, parameters) { PQsendQueryPrepared(handle, name, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0) }
         }
         let result = withCStrings(parameters) { values in
             PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, binaryResults ? 1 : 0)
@@ -80,13 +157,17 @@ public final class Connection {
 
     @discardableResult
     private func check(_ result: OpaquePointer?) throws(PostgresError) -> QueryResult {
-        guard let result else {
-            throw PostgresError(kind: .connection, sqlState: nil, message: Connection.errorMessage(handle), detail: nil, constraint: nil)
-        }
+        guard let result else { throw failure() }
         let owned = QueryResult(taking: result)
+        if let error = error(of: result) { throw error }
+        return owned
+    }
+
+    /// The failure a result reports; nil for a success.
+    private func error(of result: OpaquePointer) -> PostgresError? {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return owned
+            return nil
         default:
             func field(_ code: Character) -> String? {
                 PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
@@ -94,8 +175,13 @@ public final class Connection {
             let state = field("C").map(SQLState.init)
             let message = field("M") ?? Connection.errorMessage(handle)
             let kind: PostgresError.Kind = isConnected ? .statement : .connection
-            throw PostgresError(kind: kind, sqlState: state, message: message, detail: field("D"), constraint: field("n"))
+            return PostgresError(kind: kind, sqlState: state, message: message, detail: field("D"), constraint: field("n"))
         }
+    }
+
+    /// The connection's own error, when libpq has no result to tell it by.
+    private func failure() -> PostgresError {
+        PostgresError(kind: .connection, sqlState: nil, message: Connection.errorMessage(handle), detail: nil, constraint: nil)
     }
 
     private static func errorMessage(_ handle: OpaquePointer) -> String {

@@ -19,6 +19,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let crashShutdown = SQLState("57P02")
     public static let cannotConnectNow = SQLState("57P03")
     public static let undefinedTable = SQLState("42P01")
+    public static let insufficientPrivilege = SQLState("42501")
 
     /// The server or the link to it failed; the same request may succeed later.
     public var meansUnavailable: Bool {

@@ -4,7 +4,12 @@ import SyncCore
 /// The service's settings. Read from the environment in one place (`fromEnvironment`);
 /// command-line options override them.
 public struct Configuration: Sendable {
+    /// What the service connects with: a role that owns no table, so that row-level security applies.
     public var databaseURL: String
+    /// What `migrate` and `tenant` connect with: the tables' owner. Defaults to `databaseURL`.
+    public var adminDatabaseURL: String
+    /// The role `migrate` grants the service's rights to.
+    public var serviceRole: String
     /// The primary HS256 secret: it signs `token`'s tokens and verifies tokens without a `kid`.
     public var jwtSecret: String
     /// The primary secret's key id, put in the `kid` header of the tokens it signs.
@@ -58,6 +63,9 @@ public struct Configuration: Sendable {
     public static func fromEnvironment(_ environment: [String: String]) -> Configuration {
         Configuration(
             databaseURL: environment["SYNC_DATABASE_URL"] ?? "postgresql:///sync",
+            adminDatabaseURL: environment["SYNC_ADMIN_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? environment["SYNC_DATABASE_URL"] ?? "postgresql:///sync",
+            serviceRole: environment["SYNC_SERVICE_ROLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "sync_service",
             jwtSecret: environment["SYNC_JWT_SECRET"] ?? "",
             jwtKeyID: environment["SYNC_JWT_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 },
             jwtOtherKeys: environment["SYNC_JWT_OTHER_KEYS"] ?? "",

@@ -35,7 +35,8 @@ extension Configuration {
     /// The settings as environment variables, for a worker process to read back with `fromEnvironment`.
     public var environment: [String: String] {
         [
-            "SYNC_DATABASE_URL": databaseURL, "SYNC_JWT_SECRET": jwtSecret, "SYNC_LISTEN": listen,
+            "SYNC_DATABASE_URL": databaseURL, "SYNC_ADMIN_DATABASE_URL": adminDatabaseURL, "SYNC_SERVICE_ROLE": serviceRole,
+            "SYNC_JWT_SECRET": jwtSecret, "SYNC_LISTEN": listen,
             "SYNC_JWT_KEY_ID": jwtKeyID ?? "", "SYNC_JWT_OTHER_KEYS": jwtOtherKeys, "SYNC_JWT_ISSUER": jwtIssuer ?? "",
             "SYNC_JWT_AUDIENCE": jwtAudience ?? "", "SYNC_JWT_MAX_LIFETIME_SECONDS": String(jwtMaxLifetimeSeconds),
             "SYNC_SOCKET_MODE": String(socketMode, radix: 8), "SYNC_WORKERS": String(workerProcesses),

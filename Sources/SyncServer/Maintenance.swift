@@ -1,17 +1,14 @@
 import Postgres
 
 /// Housekeeping the service does by itself: pruning history past its retention and forgetting
-/// expired Idempotency-Keys.
+/// expired Idempotency-Keys. It runs through `sync_prune` (sql/009), which has the owner's rights: the
+/// service's own role sees no tenant's rows outside a request.
 public enum Maintenance {
     /// Returns the number of log entries and keys removed.
     @discardableResult
     public static func prune(connection: Connection, configuration: Configuration) throws -> (log: Int, keys: Int) {
-        let log = try connection.execute(
-            "DELETE FROM sync_log WHERE logged_at < clock_timestamp() - make_interval(days => $1::integer)",
-            [String(configuration.logRetentionDays)])
-        let keys = try connection.execute(
-            "DELETE FROM idempotency_keys WHERE created_at < clock_timestamp() - make_interval(secs => $1::integer)",
-            [String(configuration.idempotencyLifetimeSeconds)])
-        return (log.affectedRows, keys.affectedRows)
+        let removed = try connection.execute("SELECT log_removed, keys_removed FROM sync_prune($1::integer, $2::integer)",
+                                             [String(configuration.logRetentionDays), String(configuration.idempotencyLifetimeSeconds)])
+        return (removed.int(row: 0, column: 0).map { Int($0) } ?? 0, removed.int(row: 0, column: 1).map { Int($0) } ?? 0)
     }
 }

@@ -8,9 +8,10 @@ public enum Migrator {
         public let description: String
     }
 
-    /// The files applied by this run, in order.
+    /// The files applied by this run, in order. Then grants `serviceRole` what the service needs, once the
+    /// migrations define how (sql/009), on every run, so that tables of later migrations are granted too.
     @discardableResult
-    public static func migrate(connection: Connection, directory: String) throws -> [String] {
+    public static func migrate(connection: Connection, directory: String, serviceRole: String? = nil) throws -> [String] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
             .filter { $0.hasSuffix(".sql") && $0.first?.isNumber == true }
             .sorted()
@@ -39,6 +40,17 @@ public enum Migrator {
             }
             ran.append(file)
         }
+        if let serviceRole { try grant(serviceRole, connection: connection) }
         return ran
+    }
+
+    private static func grant(_ serviceRole: String, connection: Connection) throws {
+        let defined = try connection.execute("SELECT to_regprocedure('sync_grant_service(name)') IS NOT NULL")
+        guard defined.bool(row: 0, column: 0) == true else { return }
+        do {
+            try connection.execute("SELECT sync_grant_service($1)", [serviceRole])
+        } catch {
+            throw Failure(description: error.message)
+        }
     }
 }

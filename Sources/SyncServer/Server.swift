@@ -21,5 +21,9 @@ public enum Server {
         guard problems.isEmpty else {
             throw StartupError(description: "the database schema does not match the registry:\n  " + problems.joined(separator: "\n  "))
         }
+        let wall = try SchemaCheck.wallProblems(registry: registry, connection: connection)
+        guard wall.isEmpty else {
+            throw StartupError(description: "tenants would not be walled in by row-level security:\n  " + wall.joined(separator: "\n  "))
+        }
     }
 }

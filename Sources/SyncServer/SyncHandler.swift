@@ -150,7 +150,8 @@ final class SyncHandler: RequestHandler {
             throw RequestError.malformedJSON(error)
         }
         return try withDatabase { store in
-            try endpoint(self)(Call(body: body, tenant: tenant, claims: claims, scope: claims.scope.map(Scope.init(parsing:)) ?? tenant.defaultScope,
+            try store.enter(tenant: tenant.id)
+            return try endpoint(self)(Call(body: body, tenant: tenant, claims: claims, scope: claims.scope.map(Scope.init(parsing:)) ?? tenant.defaultScope,
                                     request: request, store: store))
         }
     }
@@ -219,6 +220,9 @@ final class SyncHandler: RequestHandler {
         } catch let error as PostgresError where error.meansUnavailable && reused && !error.outcomeUnknown {
             store = nil
             return try body(connectedStore())
+        } catch let error as PostgresError {
+            store?.forgetTenant()
+            throw error
         }
     }
 

@@ -5,6 +5,12 @@ import SyncCore
 struct SyncStore {
     let connection: Connection
     let statements: [String: EntitySQL]
+    private let session = Session()
+
+    /// The tenant this connection's session names to row-level security (sql/009); nil: none.
+    private final class Session {
+        var tenant: String?
+    }
 
     /// Prepares the connection's session: timestamps are read as text in UTC, and prepared
     /// statements keep one generic plan. Left to choose, PostgreSQL kept planning the pull statement
@@ -19,6 +25,23 @@ struct SyncStore {
     }
 
     func sql(_ entityType: EntityType) -> EntitySQL { statements[entityType.name]! }
+
+    /// Names `tenant` to row-level security for this session: from then on the connection sees and may
+    /// write that tenant's rows only, whatever a statement says. A session setting, in a transaction of
+    /// its own (a rolled-back transaction would undo it), sent only when the tenant changes and then in
+    /// the same round trip as the request's first statement. Should it fail, that statement throws, and
+    /// the next request sends it again.
+    func enter(tenant: String) throws {
+        guard session.tenant != tenant else { return }
+        session.tenant = nil
+        try connection.sendAhead(prepared: "tenant.enter", "SELECT set_config('sync.tenant', $1, false)", [tenant])
+        session.tenant = tenant
+    }
+
+    /// Forgets which tenant the session names, after a failure that may have left it unset.
+    func forgetTenant() {
+        session.tenant = nil
+    }
 
     /// One page of the tenant's records changed after `since`, oldest change first, with the position
     /// to resume from. Everything is read from one snapshot (one statement, or a repeatable-read

@@ -15,11 +15,13 @@ struct Sync: ParsableCommand {
 
 /// Options shared by the commands that talk to the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "libpq URL (default: $SYNC_DATABASE_URL)")
+    @Option(name: .customLong("database-url"),
+            help: "libpq URL (default: $SYNC_DATABASE_URL for serve; $SYNC_ADMIN_DATABASE_URL, else $SYNC_DATABASE_URL, for the others)")
     var databaseURL: String?
 
+    /// A connection for administration: the tables' owner.
     func connect() throws -> Connection {
-        try Connection(url: databaseURL ?? environmentConfiguration.databaseURL)
+        try Connection(url: databaseURL ?? environmentConfiguration.adminDatabaseURL)
     }
 }
 
@@ -91,10 +93,13 @@ struct Migrate: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("sql-dir"), help: "Directory of numbered .sql files (default: $SYNC_SQL_DIR or ./sql)")
     var sqlDirectory: String?
+    @Option(name: .customLong("service-role"), help: "The role the service connects as, granted its rights (default: $SYNC_SERVICE_ROLE or sync_service)")
+    var serviceRole: String?
 
     func run() throws {
         let directory = sqlDirectory ?? ProcessInfo.processInfo.environment["SYNC_SQL_DIR"] ?? "sql"
-        let applied = try Migrator.migrate(connection: database.connect(), directory: directory)
+        let applied = try Migrator.migrate(connection: database.connect(), directory: directory,
+                                           serviceRole: serviceRole ?? environmentConfiguration.serviceRole)
         print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
     }
 }

@@ -12,6 +12,15 @@ enum TestDatabase {
         return try Connection(url: url)
     }
 
+    /// The same database as the service's own role (SYNC_TEST_SERVICE_DATABASE_URL), which row-level
+    /// security applies to.
+    static func connectAsService() throws -> Connection {
+        guard let url = ProcessInfo.processInfo.environment["SYNC_TEST_SERVICE_DATABASE_URL"] else {
+            throw XCTSkip("SYNC_TEST_SERVICE_DATABASE_URL is not set: run scripts/test")
+        }
+        return try Connection(url: url)
+    }
+
     /// A new tenant for one test, so tests never see each other's rows.
     static func makeTenant(_ connection: Connection, strategy: String? = nil) throws -> String {
         let id = "t-" + UUID().uuidString.lowercased().prefix(13)

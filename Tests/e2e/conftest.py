@@ -49,14 +49,14 @@ def make_token(tenant, sub="device-1", exp_in=3600, alg="HS256", secret=None, cl
 def cli(*args):
     """The service's own CLI, against the test stack."""
     result = subprocess.run([env("SYNC_BIN"), *args], capture_output=True, text=True, timeout=30,
-                            env={**os.environ, "SYNC_DATABASE_URL": env("SYNC_DATABASE_URL")})
+                            env={**os.environ, "SYNC_ADMIN_DATABASE_URL": env("SYNC_ADMIN_DATABASE_URL")})
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def sql(statement, *params):
-    """Runs SQL as other server-side code would (psql, straight into the tables)."""
-    args = ["psql", env("SYNC_DATABASE_URL"), "-qAt", "-v", "ON_ERROR_STOP=1"]
+    """Runs SQL as other server-side code would (psql, straight into the tables, as their owner)."""
+    args = ["psql", env("SYNC_ADMIN_DATABASE_URL"), "-qAt", "-v", "ON_ERROR_STOP=1"]
     for index, value in enumerate(params, 1):
         args += ["-v", f"p{index}={value}"]
     result = subprocess.run(args, input=statement, capture_output=True, text=True, timeout=30)

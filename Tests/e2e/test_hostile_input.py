@@ -178,8 +178,9 @@ def test_ready_lists_a_schema_mismatch_only_to_loopback():
              "-U", "postgres", "-qAt", "-c"]
     subprocess.run(admin + [f"CREATE DATABASE {database} OWNER sync"], check=True, capture_output=True, timeout=30)
     url = env("SYNC_DATABASE_URL").replace("/sync?", f"/{database}?")
+    admin_url = env("SYNC_ADMIN_DATABASE_URL").replace("/sync?", f"/{database}?")
     try:
-        subprocess.run([env("SYNC_BIN"), "migrate", "--database-url", url, "--sql-dir", env("SYNC_SQL_DIR")],
+        subprocess.run([env("SYNC_BIN"), "migrate", "--database-url", admin_url, "--sql-dir", env("SYNC_SQL_DIR")],
                        check=True, capture_output=True, timeout=60)
         with own_service("--database-url", url):
             base = env("SYNC_AUX_BASE_URL")
@@ -191,7 +192,7 @@ def test_ready_lists_a_schema_mismatch_only_to_loopback():
                 except requests.ConnectionError:
                     pass
                 time.sleep(0.1)
-            subprocess.run(["psql", url, "-qAt", "-c", "ALTER TABLE end_user RENAME COLUMN email TO mail"],
+            subprocess.run(["psql", admin_url, "-qAt", "-c", "ALTER TABLE end_user RENAME COLUMN email TO mail"],
                            check=True, capture_output=True, timeout=30)
             local = requests.get(base + "/ready", timeout=10)
             assert local.status_code == 503 and local.json()["error"]["code"] == "schema_mismatch"

@@ -48,7 +48,7 @@ def test_every_device_sees_every_committed_record():
         script = ("BEGIN; INSERT INTO end_user (tenant_id, name) SELECT :'t', 'direct ' || g FROM generate_series(1, 100) g; "
                   "SELECT pg_sleep(0.05); COMMIT;")
         while not stop.is_set():
-            result = subprocess.run(["psql", env("SYNC_DATABASE_URL"), "-qAt", "-v", f"t={tenant}", "-v", "ON_ERROR_STOP=1"],
+            result = subprocess.run(["psql", env("SYNC_ADMIN_DATABASE_URL"), "-qAt", "-v", f"t={tenant}", "-v", "ON_ERROR_STOP=1"],
                                     input=script, capture_output=True, text=True, timeout=30)
             if result.returncode != 0:
                 errors.append(result.stderr)
@@ -94,7 +94,7 @@ def test_every_device_sees_every_committed_record():
 
     assert errors == []
     committed = set(subprocess.run(
-        ["psql", env("SYNC_DATABASE_URL"), "-qAt", "-v", f"t={tenant}"],
+        ["psql", env("SYNC_ADMIN_DATABASE_URL"), "-qAt", "-v", f"t={tenant}"],
         input="SELECT id FROM end_user WHERE tenant_id = :'t'", capture_output=True, text=True, timeout=30,
     ).stdout.split())
     direct = len(committed) - sum(pushed)

@@ -50,3 +50,19 @@ def test_database_outage_is_a_json_503_and_service_resumes(client):
     assert status == 200
     names = [u["name"] for u in client.pull(since="1970-01-01T00:00:00Z").json()["data"]["end_user"]]
     assert "after the outage" in names
+
+
+def test_serve_refuses_a_role_that_row_level_security_does_not_apply_to(tmp_path):
+    """The tables' owner bypasses row-level security: the service must connect as a role of its own."""
+    result = subprocess.run([env("SYNC_BIN"), "serve", "--database-url", env("SYNC_ADMIN_DATABASE_URL"),
+                             "--listen", str(tmp_path / "s.sock")], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "row-level security" in result.stderr and "owns end_user" in result.stderr
+    assert not (tmp_path / "s.sock").exists()
+
+
+def test_migrate_names_a_missing_service_role():
+    result = subprocess.run([env("SYNC_BIN"), "migrate", "--sql-dir", env("SYNC_SQL_DIR"), "--service-role", "no_such_role"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "CREATE ROLE no_such_role LOGIN" in result.stderr

@@ -1,0 +1,40 @@
+import Postgres
+import XCTest
+
+/// A statement sent ahead rides in the next one's round trip, in a transaction of its own.
+final class PipelineTests: XCTestCase {
+    func setting(_ connection: Connection) throws -> String? {
+        try connection.execute("SELECT current_setting('test.value', true)").string(row: 0, column: 0)
+    }
+
+    func send(_ connection: Connection, _ value: String) throws {
+        try connection.sendAhead(prepared: "test.set", "SELECT set_config('test.value', $1, false)", [value])
+    }
+
+    func testASettingSentAheadHoldsWhateverBecomesOfTheNextStatement() throws {
+        let connection = try TestDatabase.connect()
+        try send(connection, "one")
+        XCTAssertEqual(try connection.execute(prepared: "test.echo", "SELECT $1::text", ["x"]).string(row: 0, column: 0), "x")
+        XCTAssertEqual(try setting(connection), "one")
+
+        try send(connection, "two")
+        XCTAssertThrowsError(try connection.execute("SELECT 1 / 0"))
+        XCTAssertEqual(try setting(connection), "two", "the next statement failed; the setting went through on its own")
+
+        try send(connection, "three")
+        try connection.transaction {
+            try connection.execute("SELECT 1")
+        }
+        XCTAssertEqual(try setting(connection), "three")
+        try send(connection, "four")
+        XCTAssertThrowsError(try connection.transaction { try connection.execute("SELECT 1 / 0") })
+        XCTAssertEqual(try setting(connection), "four", "a rolled-back transaction does not undo it")
+    }
+
+    func testAFailureAheadIsThrownAndLeavesNoTransactionOpen() throws {
+        let connection = try TestDatabase.connect()
+        try connection.sendAhead(prepared: "test.fail", "SELECT 1 / $1::integer", ["0"])
+        XCTAssertThrowsError(try connection.execute("BEGIN"))
+        XCTAssertThrowsError(try connection.execute("SAVEPOINT inside"), "no transaction is open")
+    }
+}
