@@ -35,6 +35,24 @@ final class FastCGIRequest {
         FCGX_Finish_r(request)
     }
 
+    /// The accepted request as the handler sees it: the method, the path, the parameters named (and no
+    /// others), and the body when it is at most `maximumBodyBytes`.
+    func read(parameterNames: [String], maximumBodyBytes: Int) -> HTTPRequest {
+        var parameters: [String: String] = [:]
+        for name in parameterNames {
+            parameters[name] = parameter(name)
+        }
+        let expected = Int(parameter("CONTENT_LENGTH") ?? "") ?? 0
+        let body = readBody(expected: max(0, expected), limit: maximumBodyBytes)
+        return HTTPRequest(
+            method: parameter("REQUEST_METHOD") ?? "GET",
+            path: parameter("DOCUMENT_URI") ?? parameter("SCRIPT_NAME") ?? "/",
+            parameters: parameters,
+            body: body ?? [],
+            bodyTooLarge: body == nil
+        )
+    }
+
     /// The value of one parameter, copied out of libfcgi's environment block; nil when nginx did not send it.
     func parameter(_ name: String) -> String? {
         guard let environment = request.pointee.envp, let value = FCGX_GetParam(name, environment) else { return nil }

@@ -121,20 +121,7 @@ public final class WorkerPool: Sendable {
     private func serve(handler: any RequestHandler) {
         let request = FastCGIRequest(socket: socket)
         while !stopping.load(ordering: .sequentiallyConsistent), request.accept() {
-            var parameters: [String: String] = [:]
-            for name in parameterNames {
-                parameters[name] = request.parameter(name)
-            }
-            let expected = Int(request.parameter("CONTENT_LENGTH") ?? "") ?? 0
-            let body = request.readBody(expected: max(0, expected), limit: maximumBodyBytes)
-            let httpRequest = HTTPRequest(
-                method: request.parameter("REQUEST_METHOD") ?? "GET",
-                path: request.parameter("DOCUMENT_URI") ?? request.parameter("SCRIPT_NAME") ?? "/",
-                parameters: parameters,
-                body: body ?? [],
-                bodyTooLarge: body == nil
-            )
-            request.write(handler.handle(httpRequest))
+            request.write(handler.handle(request.read(parameterNames: parameterNames, maximumBodyBytes: maximumBodyBytes)))
             request.finish()
         }
     }
