@@ -7,6 +7,10 @@ PACKAGES=(libfcgi-dev libjwt-dev libpq-dev pkgconf nginx-light postgresql postgr
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 PG_SOCKET_DIR=/var/run/postgresql
 
+# The stacks run nginx's workers as www-data and the service as the system user syncd, never as root.
+SERVICE_USER=syncd
+WEB_USER=www-data
+
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
@@ -35,6 +39,22 @@ build_release() {
     [ -x "$SYNC_BIN" ] || die "build produced no binary"
 }
 
+# What the unprivileged processes need, outside the checkout (which may sit in a private home directory),
+# in /run/sync-dev/HASH: the service's binary and settings (bin/, root's, readable), the socket directory
+# (sock/, syncd:www-data 0750: only the service and nginx reach the FastCGI sockets), the master's state
+# (state/, syncd's own 0700: pid file and scoreboard), and nginx's temporary files (nginx/, www-data's).
+runtime_dirs() {
+    id -u "$SERVICE_USER" >/dev/null 2>&1 \
+        || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SERVICE_USER"
+    RT="/run/sync-dev/$(echo -n "$RUN" | sha1sum | cut -c1-12)"
+    install -d -m 755 /run/sync-dev "$RT" "$RT/bin"
+    install -d -o "$SERVICE_USER" -g "$WEB_USER" -m 750 "$RT/sock"
+    install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 700 "$RT/state"
+    install -d -o "$WEB_USER" -g "$WEB_USER" -m 700 "$RT/nginx"
+    SOCKET="$RT/sock/sync.sock"
+    AUX_SOCKET="$RT/sock/sync-aux.sock"
+}
+
 # PostgreSQL refuses to run as root: the cluster belongs to the `postgres` user. When that user
 # cannot reach $RUN (a checkout under a private home directory), the data lives in /var/lib and
 # $RUN/pg is a link to it.
@@ -53,7 +73,7 @@ pg_start() {
     if [ ! -f "$data/PG_VERSION" ]; then
         say "creating PostgreSQL cluster in $data"
         mkdir -p "$data"; chown postgres: "$data"; chmod 700 "$data"
-        runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null \
+        runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=peer --auth-host=reject -E UTF8 --locale=C.UTF-8 >/dev/null \
             || die "initdb failed"
         cat >> "$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
@@ -65,6 +85,7 @@ fsync = ${SYNC_PG_FSYNC:-on}
 log_min_messages = warning
 CONF
     fi
+    pg_authentication "$data"
     if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1 && [ ! -S "$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT" ]; then
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null   # started by an older scripts/up
     fi
@@ -74,16 +95,45 @@ CONF
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -o "-p $PG_PORT -k $PG_SOCKET_DIR" -l "$data/server.log" -w start >/dev/null \
             || { tail -20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
     fi
-    local admin=(runuser -u postgres -- "$PG_BIN/../bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt)
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" reload >/dev/null   # pg_hba.conf may have changed
+    local admin=(runuser -u postgres -- "$PG_BIN/psql" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -qAt)
     # Two roles: `sync` owns the tables (migrations, tenant administration); the service connects as
     # `sync_service`, which owns nothing, so that row-level security walls each request into its tenant.
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE ROLE sync LOGIN"
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'sync_service'")" = 1 ] || "${admin[@]}" -c "CREATE ROLE sync_service LOGIN"
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE DATABASE sync OWNER sync"
+    # Over TCP (the Swift tests' connections), by password only, and never as the superuser.
+    [ -f "$RUN/pg-password" ] || (umask 077; openssl rand -hex 16 > "$RUN/pg-password")
+    PG_PASSWORD=$(cat "$RUN/pg-password")
+    "${admin[@]}" -v p="$PG_PASSWORD" -f - <<'SQL' >/dev/null
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE sync PASSWORD :'p';
+ALTER ROLE sync_service PASSWORD :'p';
+SQL
     # The service reaches PostgreSQL over its unix socket: loopback TCP cost the workers a tenth of
     # their CPU in a pull-100 profile.
     DATABASE_URL="postgresql://sync_service@/sync?host=$PG_SOCKET_DIR&port=$PG_PORT"
     ADMIN_DATABASE_URL="postgresql://sync@/sync?host=$PG_SOCKET_DIR&port=$PG_PORT"
+}
+
+# Who may connect, and how: on the unix socket by peer, the OS user naming its database role through the
+# map (root administers as `sync`, and runs tests' own services as `sync_service`; the service's user is
+# `sync_service`; postgres is the superuser); over TCP by password, never as the superuser.
+pg_authentication() { # data directory
+    cat > "$1/pg_hba.conf" <<CONF
+# Written by scripts/lib.sh on every start.
+local   all   postgres                      peer
+local   all   all                           peer map=sync
+host    all   postgres      127.0.0.1/32    reject
+host    all   all           127.0.0.1/32    scram-sha-256
+CONF
+    cat > "$1/pg_ident.conf" <<CONF
+# Written by scripts/lib.sh on every start.
+sync   root              sync
+sync   root              sync_service
+sync   $SERVICE_USER     sync_service
+CONF
+    chown postgres: "$1/pg_hba.conf" "$1/pg_ident.conf"
 }
 
 pg_stop() {
@@ -109,29 +159,29 @@ tls_certificate() {
 
 # The dev/test nginx config: the sysadmin's site file with local ports, paths and certificate.
 nginx_config() {
-    mkdir -p "$RUN/nginx/tmp" "$RUN/logs"
+    mkdir -p "$RUN/nginx" "$RUN/logs"
     sed -e "s|^\( *\)listen 443 ssl;|\1listen 127.0.0.1:$HTTPS_PORT ssl;\n\1listen 127.0.0.1:$HTTP_PORT;|" \
         -e "/listen \[::\]:443 ssl;/d" \
         -e "s|server_name sync.example.com;|server_name localhost;|" \
         -e "s|/etc/ssl/sync/|$RUN/tls/|g" \
-        -e "s|unix:/run/sync/sync.sock|unix:$RUN/sync.sock|" \
+        -e "s|unix:/run/sync/sync.sock|unix:$SOCKET|" \
         "$ROOT/nginx/sync-site.conf" > "$RUN/nginx/site.conf"
     cat > "$RUN/nginx/nginx.conf" <<CONF
 # Generated by scripts/up from nginx/sync-site.conf; edit that file instead.
-# Workers run as root here only because the dev stack lives in a checkout that nginx's usual
-# user may not be able to reach; the production site runs under Debian's own nginx.conf.
-user root;
+# The master reads this configuration and the certificate and opens the logs as root; its workers run
+# as $WEB_USER, as under Debian's own nginx.conf.
+user $WEB_USER;
 worker_processes auto;
 pid $RUN/nginx/nginx.pid;
 error_log $RUN/logs/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
     access_log $RUN/logs/nginx-access.log;
-    client_body_temp_path $RUN/nginx/tmp/body;
-    fastcgi_temp_path $RUN/nginx/tmp/fastcgi;
-    proxy_temp_path $RUN/nginx/tmp/proxy;
-    uwsgi_temp_path $RUN/nginx/tmp/uwsgi;
-    scgi_temp_path $RUN/nginx/tmp/scgi;
+    client_body_temp_path $RT/nginx/body;
+    fastcgi_temp_path $RT/nginx/fastcgi;
+    proxy_temp_path $RT/nginx/proxy;
+    uwsgi_temp_path $RT/nginx/uwsgi;
+    scgi_temp_path $RT/nginx/scgi;
     include $RUN/nginx/site.conf;
 
     # Dev and test stacks only: a second upstream, for tests that run a service of their own
@@ -144,7 +194,7 @@ http {
             return 502 '{"success":false,"error":{"code":"workers_unavailable","message":"the sync workers are unavailable; retry shortly","details":[]}}';
         }
         location / {
-            fastcgi_pass unix:$RUN/sync-aux.sock;
+            fastcgi_pass unix:$AUX_SOCKET;
             include /etc/nginx/fastcgi_params;
             fastcgi_param REQUEST_ID \$request_id;
         }
@@ -179,9 +229,11 @@ nginx_stop() {
 
 service_env() {
     export SYNC_DATABASE_URL="$DATABASE_URL" SYNC_ADMIN_DATABASE_URL="$ADMIN_DATABASE_URL" SYNC_SERVICE_ROLE=sync_service
-    export SYNC_JWT_SECRET="$SECRET" SYNC_LISTEN="$RUN/sync.sock" SYNC_SOCKET_MODE=666
-    export SYNC_SCOREBOARD="/dev/shm/sync-scoreboard-$(echo -n "$RUN" | sha1sum | cut -c1-12)"
+    # The socket's directory admits only the service and nginx, so the socket itself may be 666.
+    export SYNC_JWT_SECRET="$SECRET" SYNC_LISTEN="$SOCKET" SYNC_SOCKET_MODE=666
+    export SYNC_SCOREBOARD="$RT/state/scoreboard"
 }
+
 
 service_stop() {
     if [ -f "$RUN/sync.pid" ]; then
@@ -191,7 +243,7 @@ service_stop() {
             for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
             kill -9 "$pid" 2>/dev/null || true
         fi
-        rm -f "$RUN/sync.pid"
+        rm -f "$RUN/sync.pid" "$RT/state/sync.pid"
     fi
 }
 
@@ -199,6 +251,8 @@ service_start() {
     service_stop
     service_env
     "$SYNC_BIN" migrate --sql-dir "$ROOT/sql" >&2 || die "migration failed"
+    # The service runs as $SERVICE_USER from a copy of the binary it can reach, with a copy of its settings.
+    install -m 755 "$SYNC_BIN" "$RT/bin/sync.new" && mv -f "$RT/bin/sync.new" "$RT/bin/sync"
     # Settings the master re-reads on SIGHUP (scripts/sync reload); the environment supplies the rest.
     [ -f "$RUN/sync.env" ] || cat > "$RUN/sync.env" <<CONF
 # Settings of the dev stack's service, read at start and on SIGHUP (see README, Configuration).
@@ -206,20 +260,24 @@ SYNC_WORKERS=${SYNC_WORKERS:-2}
 SYNC_THREADS=${SYNC_THREADS:-4}
 SYNC_DEFAULT_RATE_LIMIT=0
 CONF
-    nohup "$SYNC_BIN" serve --config "$RUN/sync.env" --pid-file "$RUN/sync.pid" >>"$RUN/logs/sync.log" 2>&1 &
+    install -m 644 "$RUN/sync.env" "$RT/bin/sync.env"
+    ln -sfn "$RT/state/sync.pid" "$RUN/sync.pid"
+    nohup runuser -u "$SERVICE_USER" -- "$RT/bin/sync" serve --config "$RT/bin/sync.env" --pid-file "$RT/state/sync.pid" \
+        >>"$RUN/logs/sync.log" 2>&1 &
     local pid=$!
-    for _ in $(seq 150); do [ -S "$RUN/sync.sock" ] && [ -f "$RUN/sync.pid" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    [ -S "$RUN/sync.sock" ] || { tail -20 "$RUN/logs/sync.log" >&2; die "the service did not start"; }
+    for _ in $(seq 150); do [ -S "$SOCKET" ] && [ -f "$RT/state/sync.pid" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    [ -S "$SOCKET" ] || { tail -20 "$RUN/logs/sync.log" >&2; die "the service did not start"; }
 }
 
 # Brings the whole stack up in $RUN on $HTTPS_PORT, $HTTP_PORT and $PG_PORT.
 stack_up() {
     mkdir -p "$RUN/logs"; chmod 755 "$RUN"
     ensure_packages
+    runtime_dirs
     build_release
     pg_start
     SECRET=$(jwt_secret)
-    rm -f "$RUN/sync.sock"
+    rm -f "$SOCKET"
     service_start
     tls_certificate
     nginx_start
@@ -232,11 +290,14 @@ SYNC_JWT_SECRET='$SECRET'
 SYNC_CA_FILE='$RUN/tls/cert.pem'
 SYNC_NGINX_BENCH_URL='http://127.0.0.1:${NGINX_BENCH_PORT:-8081}'
 SYNC_AUX_BASE_URL='http://127.0.0.1:${AUX_PORT:-8082}'
+SYNC_AUX_SOCKET='$AUX_SOCKET'
+SYNC_PG_PASSWORD='$PG_PASSWORD'
 ENV
     chmod 600 "$RUN/stack.env"
 }
 
 stack_down() {
+    runtime_dirs
     nginx_stop
     service_stop
     pg_stop

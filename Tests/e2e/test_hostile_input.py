@@ -174,7 +174,7 @@ def test_ready_is_rate_limited_like_the_api():
 
 def test_ready_lists_a_schema_mismatch_only_to_loopback():
     database = "ready_" + uuid.uuid4().hex[:8]
-    admin = ["runuser", "-u", "postgres", "--", "psql", "-h", "127.0.0.1", "-p", env("SYNC_DATABASE_URL").split("port=")[1],
+    admin = ["runuser", "-u", "postgres", "--", "psql", "-h", "/var/run/postgresql", "-p", env("SYNC_DATABASE_URL").split("port=")[1],
              "-U", "postgres", "-qAt", "-c"]
     subprocess.run(admin + [f"CREATE DATABASE {database} OWNER sync"], check=True, capture_output=True, timeout=30)
     url = env("SYNC_DATABASE_URL").replace("/sync?", f"/{database}?")

@@ -102,7 +102,7 @@ def own_service(*options, environment=None):
     with its own scoreboard; killed and cleaned up whatever the test does to it."""
     board = f"/dev/shm/sync-aux-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     service = subprocess.Popen(
-        [env("SYNC_BIN"), "serve", "--listen", run_dir("sync-aux.sock"), "--socket-mode", "666", *options],
+        [env("SYNC_BIN"), "serve", "--listen", env("SYNC_AUX_SOCKET"), "--socket-mode", "666", *options],
         env={**(environment or os.environ), "SYNC_SCOREBOARD": board, "SYNC_LOG_REQUESTS": "0"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
