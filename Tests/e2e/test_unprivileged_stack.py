@@ -39,10 +39,10 @@ def test_only_the_service_and_nginx_reach_the_fastcgi_socket():
     socket_path = os.path.join(directory, "sync.sock")
     probe = ("import socket, sys\ns = socket.socket(socket.AF_UNIX)\n"
              "try:\n    s.connect(sys.argv[1]); print('connected')\nexcept OSError as e:\n    print(e.errno)")
-    as_nobody = subprocess.run(["runuser", "-u", "nobody", "--", "python3", "-c", probe, socket_path],
+    as_nobody = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-c", probe, socket_path],
                                capture_output=True, text=True, timeout=30)
     assert as_nobody.stdout.strip() == "13", "another user is refused (EACCES)"
-    as_nginx = subprocess.run(["runuser", "-u", "www-data", "--", "python3", "-c", probe, socket_path],
+    as_nginx = subprocess.run(["runuser", "-u", "www-data", "--", "/usr/bin/python3", "-c", probe, socket_path],
                               capture_output=True, text=True, timeout=30)
     assert as_nginx.stdout.strip() == "connected"
 
