@@ -42,12 +42,13 @@ build_release() {
 # What the unprivileged processes need, outside the checkout (which may sit in a private home directory),
 # in /run/sync-dev/HASH: the service's binary and settings (bin/, root's, readable), the socket directory
 # (sock/, syncd:www-data 0750: only the service and nginx reach the FastCGI sockets), the master's state
-# (state/, syncd's own 0700: pid file and scoreboard), and nginx's temporary files (nginx/, www-data's).
+# (state/, syncd's own 0700: pid file and scoreboard), nginx's temporary files (nginx/, www-data's), and
+# settings files the tests write for services of their own (settings/, root's, readable).
 runtime_dirs() {
     id -u "$SERVICE_USER" >/dev/null 2>&1 \
         || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SERVICE_USER"
     RT="/run/sync-dev/$(echo -n "$RUN" | sha1sum | cut -c1-12)"
-    install -d -m 755 /run/sync-dev "$RT" "$RT/bin"
+    install -d -m 755 /run/sync-dev "$RT" "$RT/bin" "$RT/settings"
     install -d -o "$SERVICE_USER" -g "$WEB_USER" -m 750 "$RT/sock"
     install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 700 "$RT/state"
     install -d -o "$WEB_USER" -g "$WEB_USER" -m 700 "$RT/nginx"
@@ -291,6 +292,8 @@ SYNC_CA_FILE='$RUN/tls/cert.pem'
 SYNC_NGINX_BENCH_URL='http://127.0.0.1:${NGINX_BENCH_PORT:-8081}'
 SYNC_AUX_BASE_URL='http://127.0.0.1:${AUX_PORT:-8082}'
 SYNC_AUX_SOCKET='$AUX_SOCKET'
+SYNC_SERVICE_BIN='$RT/bin/sync'
+SYNC_SERVICE_SETTINGS_DIR='$RT/settings'
 SYNC_PG_PASSWORD='$PG_PASSWORD'
 ENV
     chmod 600 "$RUN/stack.env"

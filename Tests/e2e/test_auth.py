@@ -86,14 +86,13 @@ def test_iat_a_little_ahead_is_accepted(client, tenant):
     assert client.post("pull", {}, token=make_token(tenant, claims={"iat": int(time.time()) + 20})).status_code == 200
 
 
-def test_secrets_rotate_by_key_id_and_the_policy_applies(tmp_path):
+def test_secrets_rotate_by_key_id_and_the_policy_applies():
     """A rotation as the README describes it, on a service of the test's own: tokens name their key with
     `kid`; tokens without one use the primary; `iss`, `aud` and a maximum lifetime apply when set."""
     import signal
-    from test_operations import own_service
+    from test_operations import own_service, rewrite, settings_file
     old, new = "o" * 40, "n" * 40
-    settings = tmp_path / "syncd.env"
-    settings.write_text(f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+    settings = settings_file(f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SYNC_JWT")}
     tenant = new_tenant()
     url = env("SYNC_AUX_BASE_URL") + "/api/client/sync/pull"
@@ -113,26 +112,26 @@ def test_secrets_rotate_by_key_id_and_the_policy_applies(tmp_path):
             time.sleep(0.1)
         return False
 
-    with own_service("--config", str(settings), environment=environment) as service:
+    with own_service("--config", settings, environment=environment) as service:
         assert wait_for(200, secret=old, header={"kid": "k1"})
         assert status(secret=old) == 200, "no kid: the primary"
         assert status(secret=new, header={"kid": "k2"}) == 401, "k2 is not known yet"
         # Step 1: the new secret is accepted alongside.
-        settings.write_text(f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_JWT_OTHER_KEYS=k2={new}\n"
+        rewrite(settings, f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_JWT_OTHER_KEYS=k2={new}\n"
                             "SYNC_WORKERS=1\nSYNC_THREADS=2\n")
         service.send_signal(signal.SIGHUP)
         assert wait_for(200, secret=new, header={"kid": "k2"})
         assert status(secret=old, header={"kid": "k1"}) == 200
         assert status(secret=old, header={"kid": "k2"}) == 401, "a kid selects its own secret only"
         # Step 2: the new secret becomes the primary; the old one verifies its tokens until they expire.
-        settings.write_text(f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_OTHER_KEYS=k1={old}\n"
+        rewrite(settings, f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_OTHER_KEYS=k1={old}\n"
                             "SYNC_WORKERS=1\nSYNC_THREADS=2\n")
         service.send_signal(signal.SIGHUP)
         assert wait_for(401, secret=old), "tokens without kid now need the new primary"
         assert status(secret=new) == 200
         assert status(secret=old, header={"kid": "k1"}) == 200
         # Step 3: the old secret goes; with it, every token it signed.
-        settings.write_text(f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_ISSUER=https://issuer.example\n"
+        rewrite(settings, f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_ISSUER=https://issuer.example\n"
                             "SYNC_JWT_AUDIENCE=sync\nSYNC_JWT_MAX_LIFETIME_SECONDS=3600\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
         service.send_signal(signal.SIGHUP)
         good = {"iss": "https://issuer.example", "aud": ["other", "sync"]}

@@ -1,6 +1,7 @@
 """Running it as sysadmins do: worker processes that die, a database that goes away, SIGTERM and SIGHUP
 under load, rate limits, health checks, metrics and logs. Loopback only; every loop is bounded in time."""
 import concurrent.futures
+import atexit
 import contextlib
 import http.client
 import json
@@ -96,13 +97,30 @@ def assert_errors_are_json(load, allowed):
             assert json.loads(payload)["success"] is False
 
 
+def settings_file(text):
+    """A settings file a test's own service can read (it runs as syncd), removed when the test ends."""
+    path = os.path.join(env("SYNC_SERVICE_SETTINGS_DIR"), f"{uuid.uuid4().hex}.env")
+    with open(path, "w") as file:
+        file.write(text)
+    os.chmod(path, 0o644)
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    return path
+
+
+def rewrite(path, text):
+    with open(path, "w") as file:
+        file.write(text)
+
+
 @contextlib.contextmanager
 def own_service(*options, environment=None):
     """A `sync serve` of the test's own behind the stack's second nginx upstream (SYNC_AUX_BASE_URL),
-    with its own scoreboard; killed and cleaned up whatever the test does to it."""
+    with its own scoreboard, run as syncd like the stack's (setpriv execs it: the process is the master);
+    killed and cleaned up whatever the test does to it."""
     board = f"/dev/shm/sync-aux-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    as_service = ["setpriv", "--reuid=syncd", "--regid=syncd", "--init-groups", "--"]
     service = subprocess.Popen(
-        [env("SYNC_BIN"), "serve", "--listen", env("SYNC_AUX_SOCKET"), "--socket-mode", "666", *options],
+        [*as_service, env("SYNC_SERVICE_BIN"), "serve", "--listen", env("SYNC_AUX_SOCKET"), "--socket-mode", "666", *options],
         env={**(environment or os.environ), "SYNC_SCOREBOARD": board, "SYNC_LOG_REQUESTS": "0"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -284,11 +302,10 @@ def test_one_json_log_line_per_request_without_secrets(client, tenant):
     assert client.token not in log and env("SYNC_JWT_SECRET") not in log and "Very Private Name" not in log
 
 
-def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
+def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret():
     """A new secret in the settings file applies on SIGHUP, without a restart."""
-    settings = tmp_path / "sync.env"
     first, second = "first-secret-" + "1" * 32, "second-secret-" + "2" * 32
-    settings.write_text(f"# test settings\nSYNC_JWT_SECRET={first}\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+    settings = settings_file(f"# test settings\nSYNC_JWT_SECRET={first}\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
     environment = {k: v for k, v in os.environ.items() if k != "SYNC_JWT_SECRET"}
     tenant = new_tenant()
     url = env("SYNC_AUX_BASE_URL") + API + "pull"
@@ -308,17 +325,17 @@ def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret(tmp_path):
             time.sleep(0.1)
         return False
 
-    with own_service("--config", str(settings), environment=environment) as service:
+    with own_service("--config", settings, environment=environment) as service:
         assert wait_for(first, 200)
-        settings.write_text(f"SYNC_JWT_SECRET={second}\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        rewrite(settings, f"SYNC_JWT_SECRET={second}\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
         service.send_signal(signal.SIGHUP)
         assert wait_for(second, 200)
         assert status(first) == 401
-        settings.write_text("this line is not a setting\n")
+        rewrite(settings, "this line is not a setting\n")
         service.send_signal(signal.SIGHUP)
         time.sleep(1)
         assert status(second) == 200, "an invalid file is refused and the service keeps serving"
-        settings.write_text("SYNC_JWT_SECRET=short\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+        rewrite(settings, "SYNC_JWT_SECRET=short\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
         service.send_signal(signal.SIGHUP)
         time.sleep(1)
         assert status(second) == 200, "a weak secret is refused on reload and the service keeps serving"

@@ -68,3 +68,14 @@ def test_postgresql_takes_no_superuser_and_no_password_less_login_over_tcp():
     assert tcp("sync_service", "wrong").returncode != 0
     good = tcp("sync_service", env("SYNC_PG_PASSWORD"))
     assert good.returncode == 0 and good.stdout.strip() == "sync_service"
+
+
+def test_the_tests_own_services_run_as_syncd_too():
+    from test_operations import own_service
+    import time
+    with own_service("--workers", "1", "--threads", "1") as service:
+        deadline = time.time() + 15
+        while time.time() < deadline and not worker_pids(service.pid):
+            time.sleep(0.1)
+        assert user_of(service.pid) == "syncd"
+        assert all(user_of(pid) == "syncd" for pid in worker_pids(service.pid))
