@@ -9,7 +9,7 @@ let package = Package(
     name: "sync",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "sync", targets: ["sync"]),
+        .executable(name: "syncd", targets: ["syncd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: optimized),
         .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
         .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth"], swiftSettings: optimized),
-        .executableTarget(name: "sync", dependencies: [
+        .executableTarget(name: "syncd", dependencies: [
             "SyncServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -161,3 +161,28 @@ def test_cli_token_refuses_a_weak_secret():
     result = subprocess.run([env("SYNC_BIN"), "token", "--tenant", "t", "--sub", "s"], capture_output=True, text=True,
                             timeout=30, env={**os.environ, "SYNC_JWT_SECRET": "a"})
     assert result.returncode != 0 and "SYNC_JWT_SECRET" in result.stderr
+
+
+def test_every_command_reads_the_services_settings_file(tmp_path):
+    """An administrator uses the service's own settings file: --config works for token, tenant and migrate,
+    with nothing of it in the environment."""
+    settings = tmp_path / "syncd.env"
+    settings.write_text(f"SYNC_JWT_SECRET={env('SYNC_JWT_SECRET')}\nSYNC_ADMIN_DATABASE_URL={env('SYNC_ADMIN_DATABASE_URL')}\n"
+                        f"SYNC_DATABASE_URL={env('SYNC_DATABASE_URL')}\nSYNC_SQL_DIR={env('SYNC_SQL_DIR')}\n")
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("SYNC_")}
+
+    def run(*args):
+        return subprocess.run([env("SYNC_BIN"), *args, "--config", str(settings)], capture_output=True, text=True,
+                              timeout=30, env=bare)
+
+    tenant = "cfg-" + str(int(time.time() * 1000))
+    assert run("tenant", "add", tenant).returncode == 0
+    assert tenant in run("tenant", "list").stdout
+    token = run("token", "--tenant", tenant, "--sub", "admin").stdout.strip()
+    response = requests.post(env("SYNC_HTTP_BASE_URL") + "/api/client/sync/pull", json={}, timeout=10,
+                             headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert run("migrate").stdout.strip() == "schema is up to date"
+    missing = subprocess.run([env("SYNC_BIN"), "migrate", "--config", "/nonexistent"], capture_output=True, text=True,
+                             timeout=30, env=bare)
+    assert missing.returncode != 0 and "/nonexistent" in missing.stderr

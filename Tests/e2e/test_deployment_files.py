@@ -18,9 +18,9 @@ def test_systemd_unit_verifies(tmp_path):
     for setting in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "Restart=on-failure",
                     "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=/etc/sync/sync.env", "User=sync"):
         assert setting in unit
-    # Verified with the built binary in place of /usr/local/bin/sync, which a test does not install.
+    # Verified with the built binary in place of /usr/local/bin/syncd, which a test does not install.
     copy = tmp_path / "sync.service"
-    copy.write_text(unit.replace("/usr/local/bin/sync", env("SYNC_BIN")))
+    copy.write_text(unit.replace("/usr/local/bin/syncd", env("SYNC_BIN")))
     result = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
     problems = [line for line in result.stderr.splitlines()
                 if str(copy) in line or "sync.service" in line]

@@ -5,27 +5,49 @@ import Postgres
 import SyncCore
 import SyncServer
 
-struct Sync: ParsableCommand {
+struct Syncd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sync",
+        commandName: "syncd",
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
         subcommands: [Serve.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, WorkerCommand.self]
     )
 }
 
+/// The settings file every command that needs the database or the secret accepts, so that an
+/// administrator uses the service's own file (`--config /etc/syncd/syncd.env`).
+struct SettingsOptions: ParsableArguments {
+    @Option(help: "An environment file with SYNC_* settings (KEY=value lines, as systemd's EnvironmentFile); it overrides the environment")
+    var config: String?
+
+    func validate() throws {
+        if let config { _ = try Configuration.environmentFile(config) }
+    }
+
+    /// The environment, with the settings file over it.
+    func environment() throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let config { environment.merge(try Configuration.environmentFile(config)) { $1 } }
+        return environment
+    }
+
+    func load() throws -> Configuration {
+        Configuration.fromEnvironment(try environment())
+    }
+}
+
 /// Options shared by the commands that talk to the database.
 struct DatabaseOptions: ParsableArguments {
+    @OptionGroup var settings: SettingsOptions
     @Option(name: .customLong("database-url"),
             help: "libpq URL (default: $SYNC_DATABASE_URL for serve; $SYNC_ADMIN_DATABASE_URL, else $SYNC_DATABASE_URL, for the others)")
     var databaseURL: String?
 
     /// A connection for administration: the tables' owner.
     func connect() throws -> Connection {
-        try Connection(url: databaseURL ?? environmentConfiguration.adminDatabaseURL)
+        try Connection(url: databaseURL ?? settings.load().adminDatabaseURL)
     }
 }
 
-let environmentConfiguration = Configuration.fromEnvironment(ProcessInfo.processInfo.environment)
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,8 +59,6 @@ struct Serve: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "An environment file with SYNC_* settings, read at start and on SIGHUP")
-    var config: String?
     @Option(help: "Unix socket path, or HOST:PORT for TCP (default: $SYNC_LISTEN or /run/sync/sync.sock)")
     var listen: String?
     @Option(help: "Worker processes (default: $SYNC_WORKERS or 2)")
@@ -54,17 +74,13 @@ struct Serve: ParsableCommand {
         if let socketMode, UInt32(socketMode, radix: 8) == nil { throw ValidationError("--socket-mode is octal, like 660") }
         if let workers, !(1...32).contains(workers) { throw ValidationError("--workers is 1 to 32") }
         if let threads, threads < 1 { throw ValidationError("--threads is at least 1") }
-        if let config { _ = try Configuration.environmentFile(config) }
     }
 
     func run() throws {
         let options = self
+        // Read at start and again on SIGHUP.
         try Master.run(load: {
-            var environment = ProcessInfo.processInfo.environment
-            if let file = options.config {
-                environment.merge(try Configuration.environmentFile(file)) { $1 }
-            }
-            var settings = Configuration.fromEnvironment(environment)
+            var settings = try options.database.settings.load()
             if let url = options.database.databaseURL { settings.databaseURL = url }
             if let listen = options.listen { settings.listen = listen }
             if let workers = options.workers { settings.workerProcesses = workers }
@@ -83,7 +99,8 @@ struct WorkerCommand: ParsableCommand {
     @Option var slot: Int
 
     func run() throws {
-        try Worker.run(configuration: environmentConfiguration, slot: slot)
+        // The master hands its settings over in the environment.
+        try Worker.run(configuration: Configuration.fromEnvironment(ProcessInfo.processInfo.environment), slot: slot)
     }
 }
 
@@ -97,9 +114,10 @@ struct Migrate: ParsableCommand {
     var serviceRole: String?
 
     func run() throws {
-        let directory = sqlDirectory ?? ProcessInfo.processInfo.environment["SYNC_SQL_DIR"] ?? "sql"
+        let environment = try database.settings.environment()
+        let directory = sqlDirectory ?? environment["SYNC_SQL_DIR"] ?? "sql"
         let applied = try Migrator.migrate(connection: database.connect(), directory: directory,
-                                           serviceRole: serviceRole ?? environmentConfiguration.serviceRole)
+                                           serviceRole: serviceRole ?? Configuration.fromEnvironment(environment).serviceRole)
         print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
     }
 }
@@ -111,7 +129,7 @@ struct Prune: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let pruned = try Maintenance.prune(connection: database.connect(), configuration: environmentConfiguration)
+        let pruned = try Maintenance.prune(connection: database.connect(), configuration: database.settings.load())
         print("removed \(pruned.log) log entries and \(pruned.keys) idempotency keys")
     }
 }
@@ -210,6 +228,7 @@ struct TenantCommand: ParsableCommand {
 struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a token signed with the primary key ($SYNC_JWT_SECRET, kid $SYNC_JWT_KEY_ID).")
 
+    @OptionGroup var settings: SettingsOptions
     @Option var tenant: String
     @Option var sub: String
     @Option(help: "Lifetime in seconds") var ttl: Int = 3600
@@ -217,7 +236,7 @@ struct Token: ParsableCommand {
     var scope: String?
 
     func run() throws {
-        let configuration = environmentConfiguration
+        let configuration = try settings.load()
         guard configuration.problems.isEmpty else { throw ValidationError(configuration.problems.joined(separator: "\n")) }
         let now = Int64(Date().timeIntervalSince1970)
         print(try TokenSigner(keys: configuration.tokenKeys())
@@ -225,4 +244,4 @@ struct Token: ParsableCommand {
     }
 }
 
-Sync.main()
+Syncd.main()
