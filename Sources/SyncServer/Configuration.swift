@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var listen: String
     /// Permissions of a unix socket, so that nginx's user can connect.
     public var socketMode: UInt32
+    /// For a TCP `listen`: the IPv4 addresses allowed to connect (comma-separated), nginx's. FastCGI has
+    /// no authentication and no TLS, so a non-loopback address without them is refused.
+    public var fastcgiAllowedAddresses: String
     /// Worker processes the master keeps running.
     public var workerProcesses: Int
     /// Threads per worker process, each with its own database connection.
@@ -74,6 +77,7 @@ public struct Configuration: Sendable {
             jwtMaxLifetimeSeconds: environment["SYNC_JWT_MAX_LIFETIME_SECONDS"].flatMap { Int($0) } ?? 0,
             listen: environment["SYNC_LISTEN"] ?? defaultListen,
             socketMode: environment["SYNC_SOCKET_MODE"].flatMap { UInt32($0, radix: 8) } ?? 0o660,
+            fastcgiAllowedAddresses: environment["SYNC_FASTCGI_ALLOWED_ADDRS"] ?? "",
             workerProcesses: min(32, max(1, environment["SYNC_WORKERS"].flatMap { Int($0) } ?? 2)),
             workerThreads: max(1, environment["SYNC_THREADS"].flatMap { Int($0) } ?? 4),
             maximumBodyBytes: environment["SYNC_MAX_BODY_BYTES"].flatMap { Int($0) } ?? 10 << 20,
@@ -93,6 +97,12 @@ public struct Configuration: Sendable {
         )
     }
 
+    /// The host part of a TCP `listen` (`HOST:PORT`); nil for a unix socket.
+    var tcpHost: String? {
+        guard let colon = listen.lastIndex(of: ":") else { return nil }   // WorkerPool.listen's rule
+        return String(listen[..<colon])
+    }
+
     /// The secrets tokens are verified with.
     public func tokenKeys() throws(TokenKeyListError) -> TokenKeys {
         TokenKeys(primary: jwtSecret, keyID: jwtKeyID, others: try TokenKeys.parseOthers(jwtOtherKeys))
@@ -110,6 +120,11 @@ public struct Configuration: Sendable {
             var problems = try tokenKeys().weaknesses(setting: "SYNC_JWT_SECRET")
             if let jwtKeyID, jwtKeyID.utf8.count > 64 || !jwtKeyID.utf8.allSatisfy(TokenKeys.isKeyIDCharacter) {
                 problems.append("SYNC_JWT_KEY_ID may hold only letters, digits, '.', '_' and '-' (at most 64)")
+            }
+            if let host = tcpHost, !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host),
+               fastcgiAllowedAddresses.split(separator: ",").isEmpty {
+                problems.append("SYNC_LISTEN \(listen) accepts FastCGI from the network, which has no authentication and no "
+                    + "TLS: set SYNC_FASTCGI_ALLOWED_ADDRS to the addresses of the nginx hosts")
             }
             return problems
         } catch {

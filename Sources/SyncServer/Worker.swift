@@ -13,6 +13,10 @@ public enum Worker {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         Log.setLevel(configuration.logLevel)
+        // libfcgi reads its list of allowed peers when it initialises, and closes other TCP connections.
+        if !configuration.fastcgiAllowedAddresses.isEmpty {
+            setenv("FCGI_WEB_SERVER_ADDRS", configuration.fastcgiAllowedAddresses, 1)
+        }
         let socket = try WorkerPool.inherited(ProcessSpawner.socketDescriptor)
         let layout = MetricsLayout(registry: registry)
         let board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: false)
