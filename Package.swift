@@ -24,10 +24,11 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: optimized),
         .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
         .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth"], swiftSettings: optimized),
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(name: "syncd", dependencies: [
             "SyncServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], plugins: ["BuildInfo"]),
 
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncCore", "Postgres", "Auth"]),

@@ -9,6 +9,7 @@ struct Syncd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "syncd",
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
+        version: Version.description,
         subcommands: [Serve.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, WorkerCommand.self]
     )
 }

@@ -64,3 +64,13 @@ def test_openapi_document_is_valid():
     from openapi_spec_validator import validate
     import yaml
     validate(yaml.safe_load(open(os.path.join(ROOT, "openapi.yaml"))))
+
+
+def test_version_names_the_commit():
+    result = subprocess.run([env("SYNC_BIN"), "--version"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    match = re.fullmatch(r"(\d+\.\d+\.\d+) \(([0-9a-f]{12}|unknown)(-modified)?\)\n", result.stdout)
+    assert match, result.stdout
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True)
+    if head.returncode == 0:
+        assert match.group(2) == head.stdout.strip()
