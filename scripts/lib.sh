@@ -161,10 +161,16 @@ tls_certificate() {
 # The dev/test nginx config: the sysadmin's site file with local ports, paths and certificate.
 nginx_config() {
     mkdir -p "$RUN/nginx" "$RUN/logs"
-    sed -e "s|^\( *\)listen 443 ssl;|\1listen 127.0.0.1:$HTTPS_PORT ssl;\n\1listen 127.0.0.1:$HTTP_PORT;|" \
-        -e "/listen \[::\]:443 ssl;/d" \
+    mkdir -p "$RUN/acme/.well-known/acme-challenge"
+    sed -e "s|^\( *\)listen 443 ssl http2;|\1listen 127.0.0.1:$HTTPS_PORT ssl http2;\n\1listen 127.0.0.1:$HTTP_PORT;|" \
+        -e "/listen \[::\]:443 ssl http2;/d" \
+        -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$REDIRECT_PORT;|" \
+        -e "/listen \[::\]:80;/d" \
         -e "s|server_name sync.example.com;|server_name localhost;|" \
-        -e "s|/etc/ssl/sync/|$RUN/tls/|g" \
+        -e "s|/etc/ssl/certs/ssl-cert-snakeoil.pem|$RUN/tls/cert.pem|" \
+        -e "s|/etc/ssl/private/ssl-cert-snakeoil.key|$RUN/tls/key.pem|" \
+        -e "s|/var/log/nginx/sync-access.log|$RUN/logs/nginx-access.log|" \
+        -e "s|root /var/www/html;|root $RUN/acme;|" \
         -e "s|unix:/run/sync/sync.sock|unix:$SOCKET|" \
         "$ROOT/nginx/sync-site.conf" > "$RUN/nginx/site.conf"
     cat > "$RUN/nginx/nginx.conf" <<CONF
@@ -177,13 +183,13 @@ pid $RUN/nginx/nginx.pid;
 error_log $RUN/logs/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
-    access_log $RUN/logs/nginx-access.log;
     client_body_temp_path $RT/nginx/body;
     fastcgi_temp_path $RT/nginx/fastcgi;
     proxy_temp_path $RT/nginx/proxy;
     uwsgi_temp_path $RT/nginx/uwsgi;
     scgi_temp_path $RT/nginx/scgi;
     include $RUN/nginx/site.conf;
+    access_log $RUN/logs/nginx-access.log sync_access;
 
     # Dev and test stacks only: a second upstream, for tests that run a service of their own
     # (scripts/test's fault tests stop it with SIGTERM).
@@ -291,6 +297,7 @@ SYNC_JWT_SECRET='$SECRET'
 SYNC_CA_FILE='$RUN/tls/cert.pem'
 SYNC_NGINX_BENCH_URL='http://127.0.0.1:${NGINX_BENCH_PORT:-8081}'
 SYNC_AUX_BASE_URL='http://127.0.0.1:${AUX_PORT:-8082}'
+SYNC_REDIRECT_BASE_URL='http://127.0.0.1:$REDIRECT_PORT'
 SYNC_AUX_SOCKET='$AUX_SOCKET'
 SYNC_SERVICE_BIN='$RT/bin/sync'
 SYNC_SERVICE_SETTINGS_DIR='$RT/settings'

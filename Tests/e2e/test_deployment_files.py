@@ -74,3 +74,70 @@ def test_version_names_the_commit():
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True)
     if head.returncode == 0:
         assert match.group(2) == head.stdout.strip()
+
+
+def test_plain_http_redirects_to_https_and_serves_acme_challenges():
+    import requests
+    base = env("SYNC_REDIRECT_BASE_URL")
+    response = requests.get(base + "/api/client/sync/pull?x=1", allow_redirects=False, timeout=10)
+    assert response.status_code == 301 and response.headers["Location"].startswith("https://")
+    challenge = os.path.join(env("SYNC_RUN_DIR"), "acme", ".well-known", "acme-challenge", "probe-token")
+    with open(challenge, "w") as file:
+        file.write("probe-token.key")
+    try:
+        response = requests.get(base + "/.well-known/acme-challenge/probe-token", allow_redirects=False, timeout=10)
+        assert response.status_code == 200 and response.text == "probe-token.key"
+    finally:
+        os.unlink(challenge)
+
+
+def test_https_speaks_http2():
+    result = subprocess.run(["curl", "-s", "--http2", "--cacert", env("SYNC_CA_FILE"), "-o", "/dev/null",
+                             "-w", "%{http_version}", env("SYNC_BASE_URL") + "/health"], capture_output=True, text=True,
+                            timeout=30)
+    assert result.stdout == "2"
+
+
+def test_every_answer_carries_hsts_and_nosniff():
+    import requests
+    base, ca = env("SYNC_BASE_URL"), env("SYNC_CA_FILE")
+    answers = [
+        requests.get(base + "/health", verify=ca, timeout=10),
+        requests.post(base + "/api/client/sync/pull", json={}, verify=ca, timeout=10),
+        requests.get(base + "/nowhere", verify=ca, timeout=10),
+        requests.request("TRACE", base + "/api/client/sync/pull", verify=ca, timeout=10),
+        requests.post(base + "/api/client/sync/pull", data=b"x" * (11 * 1024 * 1024), verify=ca, timeout=30,
+                      headers={"Content-Type": "application/json"}),
+    ]
+    assert [a.status_code for a in answers] == [200, 401, 404, 405, 413]
+    for answer in answers:
+        assert answer.headers.get("Strict-Transport-Security", "").startswith("max-age="), answer.status_code
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", answer.status_code
+
+
+def test_the_access_log_ties_requests_to_the_service_and_keeps_no_query_string():
+    import requests
+    import time
+    secret = "token-in-a-url-" + str(time.time_ns())
+    response = requests.post(env("SYNC_BASE_URL") + f"/api/client/sync/pull?access_token={secret}", json={},
+                             verify=env("SYNC_CA_FILE"), timeout=10)
+    request_id = response.headers["X-Request-Id"]
+    log = os.path.join(env("SYNC_RUN_DIR"), "logs", "nginx-access.log")
+    deadline = time.time() + 5
+    line = None
+    while time.time() < deadline and line is None:
+        line = next((l for l in open(log) if request_id in l), None)
+        time.sleep(0.1)
+    assert line is not None, "the request id is in nginx's line"
+    assert secret not in open(log).read()
+    assert '"POST /api/client/sync/pull HTTP/' in line and " 401 " in line
+
+
+def test_site_file_logs_no_query_string():
+    site = open(os.path.join(ROOT, "nginx", "sync-site.conf")).read()
+    log_format = re.search(r"log_format sync_access (.*?);", site, re.S).group(1)
+    for variable in ("$request_id", "$status", "$request_time", "$uri"):
+        assert variable in log_format
+    for leaky in ("$request_uri", "$request ", "$args", "$query_string"):
+        assert leaky not in log_format
+    assert "/etc/ssl/certs/ssl-cert-snakeoil.pem" in site and "/etc/letsencrypt/live/" in site
