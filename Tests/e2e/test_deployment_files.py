@@ -141,3 +141,20 @@ def test_site_file_logs_no_query_string():
     for leaky in ("$request_uri", "$request ", "$args", "$query_string"):
         assert leaky not in log_format
     assert "/etc/ssl/certs/ssl-cert-snakeoil.pem" in site and "/etc/letsencrypt/live/" in site
+
+
+def test_json_is_compressed_for_clients_that_ask():
+    import requests
+    from conftest import make_token, new_tenant
+    token = make_token(new_tenant())
+    base, ca = env("SYNC_BASE_URL") + "/api/client/sync/", env("SYNC_CA_FILE")
+    headers = {"Authorization": f"Bearer {token}"}
+    pushed = requests.post(base + "push", json={"changes": {"end_user": [{"name": f"user {n}"} for n in range(20)]}},
+                           verify=ca, timeout=10, headers=headers)
+    assert pushed.status_code == 200
+    for asked, expected in (("gzip", "gzip"), ("identity", None)):
+        response = requests.post(base + "pull", json={}, verify=ca, timeout=10,
+                                 headers={**headers, "Accept-Encoding": asked})
+        assert response.status_code == 200 and len(response.json()["data"]["end_user"]) == 20
+        assert response.headers.get("Content-Encoding") == expected, asked
+        assert "Accept-Encoding" in response.headers.get("Vary", "")
