@@ -8,24 +8,20 @@ CREATE FUNCTION sync_current_tenant() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT nullif(current_setting('sync.tenant', true), '') $$;
 
-ALTER TABLE end_user ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON end_user
-    USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant());
-ALTER TABLE interactions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON interactions
-    USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant());
-ALTER TABLE sync_clock ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON sync_clock
-    USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant());
-ALTER TABLE sync_log ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON sync_log
-    USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant());
-ALTER TABLE sync_conflicts ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON sync_conflicts
-    USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant());
-ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_wall ON idempotency_keys
-    USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant());
+-- Every table that holds a tenant's data; the service's start-up check (SchemaCheck.wallProblems) refuses
+-- to serve when one of them, or a registry table, is without it.
+DO $$
+DECLARE
+    tenant_table text;
+BEGIN
+    FOREACH tenant_table IN ARRAY ARRAY['end_user', 'interactions', 'sync_clock', 'sync_log', 'sync_conflicts', 'idempotency_keys']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tenant_table);
+        EXECUTE format('CREATE POLICY tenant_wall ON %I USING (tenant_id = sync_current_tenant()) '
+                       'WITH CHECK (tenant_id = sync_current_tenant())', tenant_table);
+    END LOOP;
+END
+$$;
 
 -- Housekeeping across tenants, which the service's role cannot do row by row: pruning runs with the
 -- owner's rights, and does only this.

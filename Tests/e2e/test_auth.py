@@ -90,7 +90,7 @@ def test_secrets_rotate_by_key_id_and_the_policy_applies():
     """A rotation as the README describes it, on a service of the test's own: tokens name their key with
     `kid`; tokens without one use the primary; `iss`, `aud` and a maximum lifetime apply when set."""
     import signal
-    from test_operations import own_service, rewrite, settings_file
+    from test_operations import eventually, own_service, rewrite, settings_file
     old, new = "o" * 40, "n" * 40
     settings = settings_file(f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SYNC_JWT")}
@@ -102,15 +102,7 @@ def test_secrets_rotate_by_key_id_and_the_policy_applies():
                              headers={"Authorization": f"Bearer {make_token(tenant, **token)}"}).status_code
 
     def wait_for(expected, **token):
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            try:
-                if status(**token) == expected:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        return False
+        return eventually(lambda: status(**token) == expected)
 
     with own_service("--config", settings, environment=environment) as service:
         assert wait_for(200, secret=old, header={"kid": "k1"})

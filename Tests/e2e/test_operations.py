@@ -107,6 +107,19 @@ def settings_file(text):
     return path
 
 
+def eventually(check, seconds=15):
+    """Whether `check()` comes true within `seconds` (a connection refused counts as not yet)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if check():
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 def rewrite(path, text):
     with open(path, "w") as file:
         file.write(text)
@@ -315,15 +328,7 @@ def test_sighup_rereads_the_configuration_and_rotates_the_jwt_secret():
         return requests.post(url, json={}, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
 
     def wait_for(secret, expected):
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            try:
-                if status(secret) == expected:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        return False
+        return eventually(lambda: status(secret) == expected)
 
     with own_service("--config", settings, environment=environment) as service:
         assert wait_for(first, 200)
