@@ -22,10 +22,17 @@ public final class WorkerPool: Sendable {
         self.parameterNames = parameterNames
     }
 
+    /// The host of a `HOST:PORT` address (empty for `:PORT`, every interface); nil for a unix socket
+    /// path (one without a colon).
+    public static func tcpHost(of address: String) -> String? {
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        return String(address[..<colon])
+    }
+
     /// Opens a listening socket: a unix socket path, or `HOST:PORT` / `:PORT` for TCP.
     public static func listen(on address: String, backlog: Int32 = 1024, mode: mode_t? = nil) throws -> Int32 {
         guard FCGX_Init() == 0 else { throw SocketError(description: "FCGX_Init failed") }
-        let isUnix = !address.contains(":")
+        let isUnix = tcpHost(of: address) == nil
         if isUnix { unlink(address) }
         let socket = FCGX_OpenSocket(address, backlog)
         guard socket >= 0 else { throw SocketError(description: "cannot listen on \(address): \(String(cString: strerror(errno)))") }

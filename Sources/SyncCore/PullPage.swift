@@ -17,11 +17,4 @@ public struct PullPage: Equatable, Sendable {
         self.stamps = page.map(\.stamp)
         hasMore = all.count > limit
     }
-
-    /// How many changes of each of `typeCount` types the first `count` entries of the page hold.
-    public func taken(typeCount: Int, first count: Int) -> [Int] {
-        var taken = Array(repeating: 0, count: typeCount)
-        for type in order.prefix(count) { taken[type] += 1 }
-        return taken
-    }
 }

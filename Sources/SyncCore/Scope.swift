@@ -2,7 +2,7 @@
 /// space-separated list of `sync:read:TYPE` and `sync:write:TYPE`, where TYPE may be `*` for every
 /// type. Entries of other forms belong to other services and are ignored. Writing does not imply
 /// reading: a push answers with the records it wrote, nothing else.
-public struct Scope: Equatable, Sendable, CustomStringConvertible {
+public struct Scope: Equatable, Sendable {
     public enum Access: String, Sendable {
         case read, write
     }
@@ -33,10 +33,6 @@ public struct Scope: Equatable, Sendable, CustomStringConvertible {
     /// The types among `entityTypes` that `access` is not granted for, in their order.
     public func denied(_ access: Access, _ entityTypes: [String]) -> [String] {
         entityTypes.filter { !allows(access, $0) }
-    }
-
-    public var description: String {
-        (readable.sorted().map { "sync:read:\($0)" } + writable.sorted().map { "sync:write:\($0)" }).joined(separator: " ")
     }
 
     /// Why `text` is not a scope an administrator may set for `registry`'s types; nil when it is.

@@ -1,4 +1,5 @@
 import Auth
+import FastCGI
 import SyncCore
 
 /// The service's settings. Read from the environment in one place (`fromEnvironment`);
@@ -97,12 +98,6 @@ public struct Configuration: Sendable {
         )
     }
 
-    /// The host part of a TCP `listen` (`HOST:PORT`); nil for a unix socket.
-    var tcpHost: String? {
-        guard let colon = listen.lastIndex(of: ":") else { return nil }   // WorkerPool.listen's rule
-        return String(listen[..<colon])
-    }
-
     /// The secrets tokens are verified with.
     public func tokenKeys() throws(TokenKeyListError) -> TokenKeys {
         TokenKeys(primary: jwtSecret, keyID: jwtKeyID, others: try TokenKeys.parseOthers(jwtOtherKeys))
@@ -121,7 +116,7 @@ public struct Configuration: Sendable {
             if let jwtKeyID, jwtKeyID.utf8.count > 64 || !jwtKeyID.utf8.allSatisfy(TokenKeys.isKeyIDCharacter) {
                 problems.append("SYNC_JWT_KEY_ID may hold only letters, digits, '.', '_' and '-' (at most 64)")
             }
-            if let host = tcpHost, !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host),
+            if let host = WorkerPool.tcpHost(of: listen), !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host),
                fastcgiAllowedAddresses.split(separator: ",").isEmpty {
                 problems.append("SYNC_LISTEN \(listen) accepts FastCGI from the network, which has no authentication and no "
                     + "TLS: set SYNC_FASTCGI_ALLOWED_ADDRS to the addresses of the nginx hosts")
