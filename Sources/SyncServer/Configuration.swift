@@ -62,13 +62,13 @@ public struct Configuration: Sendable {
 
     public var pageLimits: PageLimits { PageLimits(defaultLimit: pageDefaultLimit, maximumLimit: pageMaximumLimit) }
 
-    public static let defaultListen = "/run/sync/sync.sock"
+    public static let defaultListen = "/run/syncd/syncd.sock"
 
     public static func fromEnvironment(_ environment: [String: String]) -> Configuration {
         Configuration(
-            databaseURL: environment["SYNC_DATABASE_URL"] ?? "postgresql:///sync",
+            databaseURL: environment["SYNC_DATABASE_URL"] ?? "postgresql:///syncd",
             adminDatabaseURL: environment["SYNC_ADMIN_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? environment["SYNC_DATABASE_URL"] ?? "postgresql:///sync",
+                ?? environment["SYNC_DATABASE_URL"] ?? "postgresql:///syncd",
             serviceRole: environment["SYNC_SERVICE_ROLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "sync_service",
             jwtSecret: environment["SYNC_JWT_SECRET"] ?? "",
             jwtKeyID: environment["SYNC_JWT_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 },
@@ -90,7 +90,7 @@ public struct Configuration: Sendable {
             idempotencyLifetimeSeconds: environment["SYNC_IDEMPOTENCY_TTL_SECONDS"].flatMap { Int($0) } ?? 86_400,
             logRetentionDays: environment["SYNC_LOG_RETENTION_DAYS"].flatMap { Int($0) } ?? 30,
             defaultRateLimit: environment["SYNC_DEFAULT_RATE_LIMIT"].flatMap { Int($0) } ?? 0,
-            scoreboardPath: environment["SYNC_SCOREBOARD"] ?? "/dev/shm/sync-scoreboard",
+            scoreboardPath: environment["SYNC_SCOREBOARD"] ?? "/dev/shm/syncd-scoreboard",
             logRequests: environment["SYNC_LOG_REQUESTS"].map { $0 != "0" && $0 != "false" } ?? true,
             logLevel: environment["SYNC_LOG_LEVEL"].flatMap(Log.Level.init(name:)) ?? .info,
             shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10,

@@ -26,6 +26,9 @@ public final class Master {
     private var respawns: [Int: Double] = [:]
     private var failures: [Int: Int] = [:]
     private var stopping = false
+    private let systemd = SystemdNotifier()
+    /// Whether systemd has been told the service is ready: once a worker serves.
+    private var announcedReady = false
 
     /// Starts the service; returns only by exiting.
     public static func run(load: @escaping () throws -> Configuration, registry: Registry = .standard) throws -> Never {
@@ -74,11 +77,17 @@ public final class Master {
             }
             reap()
             startDueWorkers()
-            if MonotonicClock.seconds - lastMaintenance >= 60 {
+                if MonotonicClock.seconds - lastMaintenance >= 60 {
                 lastMaintenance = MonotonicClock.seconds
                 maintain()
             }
         }
+    }
+
+    private func announceReady() {
+        guard !announcedReady else { return }
+        announcedReady = true
+        systemd.ready(status: "serving on \(configuration.listen)")
     }
 
     // MARK: Workers
@@ -90,7 +99,9 @@ public final class Master {
     /// Starts a worker in `slot`; returns its pid once it serves, or nil (the slot is retried later).
     @discardableResult
     private func start(slot: Int) -> pid_t? {
-        let environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { $1 }
+        var environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { $1 }
+        // Only the master speaks to systemd (NotifyAccess=main).
+        environment["NOTIFY_SOCKET"] = nil
         do {
             let (pid, ready) = try spawner.spawn(arguments: arguments(slot: slot), environment: environment, socket: socket)
             children[pid] = Child(slot: slot, started: MonotonicClock.seconds)
@@ -99,6 +110,7 @@ public final class Master {
                 kill(pid, SIGKILL)
                 return nil
             }
+            announceReady()
             return pid
         } catch {
             Log.error("cannot start a worker", [("error", .string(String(describing: error)))])
@@ -164,6 +176,8 @@ public final class Master {
             return
         }
         Log.info("reloading", [("workers", .int(Int64(configuration.workerProcesses)))])
+        systemd.reloading()
+        defer { systemd.ready(status: "reloaded: serving with \(configuration.workerProcesses) workers") }
         let old = children.filter { !$0.value.retiring }.sorted { $0.value.slot < $1.value.slot }
         var used = Set(children.values.map(\.slot))
         for (index, (pid, _)) in old.enumerated() {
@@ -188,6 +202,7 @@ public final class Master {
     /// SIGTERM or SIGINT: every worker finishes its requests and exits; then the master exits 0.
     private func stop(signal: Int32) -> Never {
         stopping = true
+        systemd.stopping()
         Log.info("stopping", [("signal", .int(Int64(signal)))])
         // Tells the workers to drain the backlog before they exit (see WorkerPool.drain).
         _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)

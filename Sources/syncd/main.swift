@@ -45,7 +45,13 @@ struct DatabaseOptions: ParsableArguments {
 
     /// A connection for administration: the tables' owner.
     func connect() throws -> Connection {
-        try Connection(url: databaseURL ?? settings.load().adminDatabaseURL)
+        do {
+            return try Connection(url: databaseURL ?? settings.load().adminDatabaseURL)
+        } catch let error as PostgresError where geteuid() == 0 {
+            // root has no role of its own: the usual slip on a fresh install.
+            throw ValidationError("\(error)\nAdministration connects as the tables' owner; with peer authentication run it as "
+                + "that system user, able to read the settings: runuser -u postgres -g syncd -- syncd ...")
+        }
     }
 }
 
@@ -60,7 +66,7 @@ struct Serve: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Unix socket path, or HOST:PORT for TCP (default: $SYNC_LISTEN or /run/sync/sync.sock)")
+    @Option(help: "Unix socket path, or HOST:PORT for TCP (default: $SYNC_LISTEN or /run/syncd/syncd.sock)")
     var listen: String?
     @Option(help: "Worker processes (default: $SYNC_WORKERS or 2)")
     var workers: Int?

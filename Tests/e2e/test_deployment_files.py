@@ -14,21 +14,23 @@ from conftest import ROOT, env
 def test_systemd_unit_verifies(tmp_path):
     if not shutil.which("systemd-analyze"):
         pytest.fail("systemd-analyze is missing (Debian package systemd)")
-    unit = open(os.path.join(ROOT, "systemd", "sync.service")).read()
-    for setting in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "Restart=on-failure",
-                    "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=/etc/sync/sync.env", "User=sync"):
+    unit = open(os.path.join(ROOT, "systemd", "syncd.service")).read()
+    for setting in ("Type=notify", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "Restart=on-failure",
+                    "ExecReload=/bin/sh -c 'kill -HUP $MAINPID'", "EnvironmentFile=/etc/syncd/syncd.env",
+                    "User=syncd", "Group=syncd"):
         assert setting in unit
-    # Verified with the built binary in place of /usr/local/bin/syncd, which a test does not install.
-    copy = tmp_path / "sync.service"
-    copy.write_text(unit.replace("/usr/local/bin/syncd", env("SYNC_BIN")))
+    # Verified with the built binary in place of /usr/bin/syncd, which this test does not install
+    # (Tests/package/installed-test runs the unit itself).
+    copy = tmp_path / "syncd.service"
+    copy.write_text(unit.replace("/usr/bin/syncd", env("SYNC_BIN")))
     result = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
     problems = [line for line in result.stderr.splitlines()
-                if str(copy) in line or "sync.service" in line]
+                if str(copy) in line or "syncd.service" in line]
     assert result.returncode == 0 and not problems, result.stderr
 
 
 def test_site_file_settings():
-    site = open(os.path.join(ROOT, "nginx", "sync-site.conf")).read()
+    site = open(os.path.join(ROOT, "nginx", "syncd.conf")).read()
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in site
     assert "server_tokens off;" in site
     assert re.search(r"client_max_body_size 10m;", site)
@@ -134,7 +136,7 @@ def test_the_access_log_ties_requests_to_the_service_and_keeps_no_query_string()
 
 
 def test_site_file_logs_no_query_string():
-    site = open(os.path.join(ROOT, "nginx", "sync-site.conf")).read()
+    site = open(os.path.join(ROOT, "nginx", "syncd.conf")).read()
     log_format = re.search(r"log_format sync_access (.*?);", site, re.S).group(1)
     for variable in ("$request_id", "$status", "$request_time", "$uri"):
         assert variable in log_format

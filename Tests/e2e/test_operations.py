@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -364,3 +365,23 @@ def test_workers_stop_when_their_master_is_killed():
                      open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
             time.sleep(0.1)
         assert not alive, "orphaned workers stop by themselves"
+
+
+def test_systemd_hears_ready_once_a_worker_serves_then_reloading_and_stopping():
+    """Type=notify: the master sends sd_notify's datagrams to $NOTIFY_SOCKET (here an abstract name)."""
+    name = f"syncd-notify-{uuid.uuid4().hex[:12]}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind("\0" + name)
+        listener.settimeout(20)
+        heard = lambda: listener.recv(4096).decode().splitlines()
+        with own_service("--workers", "2", "--threads", "1",
+                         environment={**os.environ, "NOTIFY_SOCKET": "@" + name}) as service:
+            ready = heard()
+            assert "READY=1" in ready and f"MAINPID={service.pid}" in ready, ready
+            assert requests.get(env("SYNC_AUX_BASE_URL") + "/health", timeout=10).status_code == 200
+            service.send_signal(signal.SIGHUP)
+            assert heard() == ["RELOADING=1"]
+            assert "READY=1" in heard()
+            service.send_signal(signal.SIGTERM)
+            assert heard() == ["STOPPING=1"]
+            assert service.wait(30) == 0

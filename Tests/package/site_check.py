@@ -1,0 +1,72 @@
+"""What a device does against the installed site, run by installed-test inside the container's network
+namespace (nsenter -n): https://127.0.0.1 is the container's nginx. The certificate is Debian's
+self-signed snakeoil pair, issued to the container's host name, so it is not verified here.
+
+    site_check.py push TOKEN NAME      push one end_user; prints its id and the request id
+    site_check.py has TOKEN ID         exits 0 when a pull returns the record
+    site_check.py load TOKEN SECONDS   pulls in a loop for SECONDS; prints the counts, exits 1 on any failure
+"""
+import json
+import sys
+import time
+import uuid
+
+import requests
+import urllib3
+
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+BASE = "https://127.0.0.1/api/client/sync/"
+
+
+def post(token, endpoint, body, headers=None):
+    return requests.post(BASE + endpoint, json=body, verify=False, timeout=10,
+                         headers={"Authorization": f"Bearer {token}", **(headers or {})})
+
+
+def push(token, name):
+    response = post(token, "push", {"changes": {"end_user": [{"name": name}]}},
+                    headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 200, (response.status_code, response.text)
+    record = response.json()["data"][0]
+    print(record["id"], response.headers["X-Request-Id"])
+
+
+def has(token, record_id):
+    cursor = None
+    for _ in range(100):
+        response = post(token, "pull", {"entityTypes": ["end_user"], **({"lastSyncTimestamp": cursor} if cursor else {})})
+        assert response.status_code == 200, (response.status_code, response.text)
+        body = response.json()
+        if any(user["id"] == record_id for user in body["data"]["end_user"]):
+            return 0
+        if not body.get("hasMore"):
+            return 1
+        cursor = body["syncTimestamp"]
+    return 1
+
+
+def load(token, seconds):
+    counts, failures = {}, []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            status = post(token, "pull", {"entityTypes": ["end_user"]}).status_code
+        except requests.RequestException as error:
+            status = type(error).__name__
+        counts[str(status)] = counts.get(str(status), 0) + 1
+        if status != 200:
+            failures.append(status)
+    print(json.dumps(counts))
+    return 1 if failures or not counts else 0
+
+
+if __name__ == "__main__":
+    command, token = sys.argv[1], sys.argv[2]
+    if command == "push":
+        push(token, sys.argv[3])
+    elif command == "has":
+        sys.exit(has(token, sys.argv[3]))
+    elif command == "load":
+        sys.exit(load(token, float(sys.argv[3])))
+    else:
+        sys.exit(__doc__)
