@@ -239,6 +239,8 @@ service_env() {
     # The socket's directory admits only the service and nginx, so the socket itself may be 666.
     export SYNC_JWT_SECRET="$SECRET" SYNC_LISTEN="$SOCKET" SYNC_SOCKET_MODE=666
     export SYNC_SCOREBOARD="$RT/state/scoreboard"
+    # The migrations, where the service can read them: it serves only when all are applied.
+    export SYNC_SQL_DIR="$RT/sql"
 }
 
 
@@ -257,7 +259,9 @@ service_stop() {
 service_start() {
     service_stop
     service_env
-    "$SYNC_BIN" migrate --sql-dir "$ROOT/sql" >&2 || die "migration failed"
+    rm -rf "$RT/sql.new" && install -d "$RT/sql.new" && install -m 644 "$ROOT"/sql/*.sql "$RT/sql.new/" \
+        && rm -rf "$RT/sql" && mv "$RT/sql.new" "$RT/sql"
+    "$SYNC_BIN" migrate >&2 || die "migration failed"
     # The service runs as $SERVICE_USER from a copy of the binary it can reach, with a copy of its settings.
     install -m 755 "$SYNC_BIN" "$RT/bin/sync.new" && mv -f "$RT/bin/sync.new" "$RT/bin/sync"
     # Settings the master re-reads on SIGHUP (scripts/sync reload); the environment supplies the rest.

@@ -15,11 +15,14 @@ public final class QueryResult {
     /// Rows touched by an INSERT, UPDATE or DELETE without RETURNING.
     public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
 
+    /// Whether the value is SQL NULL; a cell outside the result counts as NULL (libpq would print a
+    /// complaint on standard error, which is the log).
     public func isNull(row: Int, column: Int) -> Bool {
-        PQgetisnull(handle, Int32(row), Int32(column)) == 1
+        guard (0..<rowCount).contains(row), (0..<columnCount).contains(column) else { return true }
+        return PQgetisnull(handle, Int32(row), Int32(column)) == 1
     }
 
-    /// The value as text, copied out of libpq's buffer; nil for SQL NULL.
+    /// The value as text, copied out of libpq's buffer; nil for SQL NULL or a cell outside the result.
     public func string(row: Int, column: Int) -> String? {
         guard !isNull(row: row, column: column), let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
             return nil

@@ -59,44 +59,66 @@ public struct Configuration: Sendable {
     public var shutdownGraceSeconds: Double
     /// Where the master writes its process id.
     public var pidFile: String?
+    /// The numbered SQL migrations: `migrate` applies them, and the service serves only when all are applied.
+    public var sqlDirectory: String
 
     public var pageLimits: PageLimits { PageLimits(defaultLimit: pageDefaultLimit, maximumLimit: pageMaximumLimit) }
 
     public static let defaultListen = "/run/syncd/syncd.sock"
 
-    public static func fromEnvironment(_ environment: [String: String]) -> Configuration {
-        Configuration(
-            databaseURL: environment["SYNC_DATABASE_URL"] ?? "postgresql:///syncd",
-            adminDatabaseURL: environment["SYNC_ADMIN_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? environment["SYNC_DATABASE_URL"] ?? "postgresql:///syncd",
-            serviceRole: environment["SYNC_SERVICE_ROLE"].flatMap { $0.isEmpty ? nil : $0 } ?? "sync_service",
-            jwtSecret: environment["SYNC_JWT_SECRET"] ?? "",
-            jwtKeyID: environment["SYNC_JWT_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 },
-            jwtOtherKeys: environment["SYNC_JWT_OTHER_KEYS"] ?? "",
-            jwtIssuer: environment["SYNC_JWT_ISSUER"].flatMap { $0.isEmpty ? nil : $0 },
-            jwtAudience: environment["SYNC_JWT_AUDIENCE"].flatMap { $0.isEmpty ? nil : $0 },
-            jwtMaxLifetimeSeconds: environment["SYNC_JWT_MAX_LIFETIME_SECONDS"].flatMap { Int($0) } ?? 0,
-            listen: environment["SYNC_LISTEN"] ?? defaultListen,
-            socketMode: environment["SYNC_SOCKET_MODE"].flatMap { UInt32($0, radix: 8) } ?? 0o660,
-            fastcgiAllowedAddresses: environment["SYNC_FASTCGI_ALLOWED_ADDRS"] ?? "",
-            workerProcesses: min(32, max(1, environment["SYNC_WORKERS"].flatMap { Int($0) } ?? 2)),
-            workerThreads: max(1, environment["SYNC_THREADS"].flatMap { Int($0) } ?? 4),
-            maximumBodyBytes: environment["SYNC_MAX_BODY_BYTES"].flatMap { Int($0) } ?? 10 << 20,
-            maximumPushRecords: environment["SYNC_MAX_PUSH_RECORDS"].flatMap { Int($0) } ?? 1000,
-            tenantCacheSeconds: environment["SYNC_TENANT_CACHE_SECONDS"].flatMap { Double($0) } ?? 2,
-            pageDefaultLimit: environment["SYNC_PAGE_DEFAULT_LIMIT"].flatMap { Int($0) } ?? 1000,
-            pageMaximumLimit: environment["SYNC_PAGE_MAX_LIMIT"].flatMap { Int($0) } ?? 5000,
-            pageMaximumBytes: max(1024, environment["SYNC_PAGE_MAX_BYTES"].flatMap { Int($0) } ?? 4 << 20),
-            idempotencyLifetimeSeconds: environment["SYNC_IDEMPOTENCY_TTL_SECONDS"].flatMap { Int($0) } ?? 86_400,
-            logRetentionDays: environment["SYNC_LOG_RETENTION_DAYS"].flatMap { Int($0) } ?? 30,
-            defaultRateLimit: environment["SYNC_DEFAULT_RATE_LIMIT"].flatMap { Int($0) } ?? 0,
-            scoreboardPath: environment["SYNC_SCOREBOARD"] ?? "/dev/shm/syncd-scoreboard",
-            logRequests: environment["SYNC_LOG_REQUESTS"].map { $0 != "0" && $0 != "false" } ?? true,
-            logLevel: environment["SYNC_LOG_LEVEL"].flatMap(Log.Level.init(name:)) ?? .info,
-            shutdownGraceSeconds: environment["SYNC_SHUTDOWN_GRACE_SECONDS"].flatMap { Double($0) } ?? 10,
-            pidFile: environment["SYNC_PID_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    /// Bad values of these settings (a number that does not parse, out of range) and unknown names in a
+    /// settings file: every command refuses to run with any.
+    public var settingProblems: [String] = []
+    /// Every known setting with the value it was read from ("" when unset): what the master hands its
+    /// workers, so that they read exactly what it read.
+    public var settings: [String: String] = [:]
+
+    /// Reads the settings from `environment`. `fileNames` are the names a settings file gave: an unknown
+    /// `SYNC_*` name there is a problem (the process environment may hold other programs' SYNC_ names).
+    public static func fromEnvironment(_ environment: [String: String], fileNames: some Sequence<String> = [String]()) -> Configuration {
+        var read = SettingsReader(environment)
+        var configuration = Configuration(
+            databaseURL: read.string("SYNC_DATABASE_URL", default: "postgresql:///syncd"),
+            adminDatabaseURL: read.optionalString("SYNC_ADMIN_DATABASE_URL") ?? environment["SYNC_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? "postgresql:///syncd",
+            serviceRole: read.string("SYNC_SERVICE_ROLE", default: "sync_service"),
+            jwtSecret: read.string("SYNC_JWT_SECRET", default: ""),
+            jwtKeyID: read.optionalString("SYNC_JWT_KEY_ID"),
+            jwtOtherKeys: read.string("SYNC_JWT_OTHER_KEYS", default: ""),
+            jwtIssuer: read.optionalString("SYNC_JWT_ISSUER"),
+            jwtAudience: read.optionalString("SYNC_JWT_AUDIENCE"),
+            jwtMaxLifetimeSeconds: read.integer("SYNC_JWT_MAX_LIFETIME_SECONDS", default: 0, in: 0...(10 * 365 * 86_400)),
+            listen: read.string("SYNC_LISTEN", default: defaultListen),
+            socketMode: read.octalMode("SYNC_SOCKET_MODE", default: 0o660),
+            fastcgiAllowedAddresses: read.string("SYNC_FASTCGI_ALLOWED_ADDRS", default: ""),
+            workerProcesses: read.integer("SYNC_WORKERS", default: 2, in: 1...MetricsLayout.maximumWorkers / 2),
+            workerThreads: read.integer("SYNC_THREADS", default: 4, in: 1...256),
+            maximumBodyBytes: read.integer("SYNC_MAX_BODY_BYTES", default: 10 << 20, in: 1024...(1 << 30)),
+            maximumPushRecords: read.integer("SYNC_MAX_PUSH_RECORDS", default: 1000, in: 1...100_000),
+            tenantCacheSeconds: read.seconds("SYNC_TENANT_CACHE_SECONDS", default: 2, in: 0...60),
+            pageDefaultLimit: read.integer("SYNC_PAGE_DEFAULT_LIMIT", default: 1000, in: 1...100_000),
+            pageMaximumLimit: read.integer("SYNC_PAGE_MAX_LIMIT", default: 5000, in: 1...100_000),
+            pageMaximumBytes: read.integer("SYNC_PAGE_MAX_BYTES", default: 4 << 20, in: 1024...(1 << 30)),
+            idempotencyLifetimeSeconds: read.integer("SYNC_IDEMPOTENCY_TTL_SECONDS", default: 86_400, in: 60...(365 * 86_400)),
+            logRetentionDays: read.integer("SYNC_LOG_RETENTION_DAYS", default: 30, in: 1...36_500),
+            defaultRateLimit: read.integer("SYNC_DEFAULT_RATE_LIMIT", default: 0, in: 0...1_000_000),
+            scoreboardPath: read.string("SYNC_SCOREBOARD", default: "/dev/shm/syncd-scoreboard"),
+            logRequests: read.flag("SYNC_LOG_REQUESTS", default: true),
+            logLevel: read.choice("SYNC_LOG_LEVEL", default: .info, choices: ["info", "error"], parse: Log.Level.init(name:)),
+            shutdownGraceSeconds: read.seconds("SYNC_SHUTDOWN_GRACE_SECONDS", default: 10, in: 0...3600),
+            pidFile: read.optionalString("SYNC_PID_FILE"),
+            sqlDirectory: read.string("SYNC_SQL_DIR", default: "sql")
         )
+        if configuration.pageDefaultLimit > configuration.pageMaximumLimit {
+            read.problem("SYNC_PAGE_DEFAULT_LIMIT (\(configuration.pageDefaultLimit)) is above SYNC_PAGE_MAX_LIMIT (\(configuration.pageMaximumLimit))")
+        }
+        configuration.settingProblems = read.problems + read.unknownNames(in: fileNames)
+        configuration.settings = Dictionary(uniqueKeysWithValues: read.names.map { ($0, environment[$0] ?? "") })
+        return configuration
     }
+
+    /// Every setting's name, in the order `fromEnvironment` reads them.
+    public static var settingNames: [String] { fromEnvironment([:]).settings.keys.sorted() }
 
     /// The secrets tokens are verified with.
     public func tokenKeys() throws(TokenKeyListError) -> TokenKeys {
@@ -112,7 +134,7 @@ public struct Configuration: Sendable {
     /// refuses to apply, while there is any.
     public var problems: [String] {
         do {
-            var problems = try tokenKeys().weaknesses(setting: "SYNC_JWT_SECRET")
+            var problems = settingProblems + (try tokenKeys().weaknesses(setting: "SYNC_JWT_SECRET"))
             if let jwtKeyID, jwtKeyID.utf8.count > 64 || !jwtKeyID.utf8.allSatisfy(TokenKeys.isKeyIDCharacter) {
                 problems.append("SYNC_JWT_KEY_ID may hold only letters, digits, '.', '_' and '-' (at most 64)")
             }
@@ -123,7 +145,7 @@ public struct Configuration: Sendable {
             }
             return problems
         } catch {
-            return ["SYNC_JWT_OTHER_KEYS: \(error.description)"]
+            return settingProblems + ["SYNC_JWT_OTHER_KEYS: \(error.description)"]
         }
     }
 }

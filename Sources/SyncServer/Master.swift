@@ -33,10 +33,8 @@ public final class Master {
     /// Starts the service; returns only by exiting.
     public static func run(load: @escaping () throws -> Configuration, registry: Registry = .standard) throws -> Never {
         let configuration = try load()
-        guard configuration.problems.isEmpty else {
-            throw Server.StartupError(description: configuration.problems.joined(separator: "\n"))
-        }
-        try Server.checkSchema(configuration: configuration, registry: registry)
+        let problems = Server.preflight(configuration: configuration, registry: registry)
+        guard problems.isEmpty else { throw Server.StartupError(description: problems.joined(separator: "\n")) }
         Log.setLevel(configuration.logLevel)
         let master = try Master(configuration: configuration, load: load, registry: registry)
         master.serve()
@@ -99,7 +97,7 @@ public final class Master {
     /// Starts a worker in `slot`; returns its pid once it serves, or nil (the slot is retried later).
     @discardableResult
     private func start(slot: Int) -> pid_t? {
-        var environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { $1 }
+        var environment = ProcessInfo.processInfo.environment.merging(configuration.settings) { $1 }
         // Only the master speaks to systemd (NotifyAccess=main).
         environment["NOTIFY_SOCKET"] = nil
         do {
@@ -167,12 +165,14 @@ public final class Master {
     private func reload() {
         do {
             let fresh = try load()
-            guard fresh.problems.isEmpty else { throw Server.StartupError(description: fresh.problems.joined(separator: "; ")) }
+            let problems = Server.preflight(configuration: fresh, registry: registry)
+            guard problems.isEmpty else { throw Server.StartupError(description: problems.joined(separator: "; ")) }
             configuration = fresh
             Log.setLevel(fresh.logLevel)
         } catch {
-            Log.error("reload refused: the configuration is invalid; the workers keep the old one",
+            Log.error("reload refused: the new settings fail their check; the workers keep the old ones",
                       [("error", .string(String(describing: error)))])
+            Metrics(board: board, layout: layout, workerSlot: 0).reloadFailed()
             return
         }
         Log.info("reloading", [("workers", .int(Int64(configuration.workerProcesses)))])
@@ -229,6 +229,7 @@ public final class Master {
             }
         } catch {
             Log.error("maintenance failed", [("error", .string(String(describing: error)))])
+            Metrics(board: board, layout: layout, workerSlot: 0).pruneFailed()
         }
     }
 }

@@ -38,6 +38,8 @@ final class Metrics: Sendable {
     func databaseError() { board.add(layout.databaseErrors) }
     func rateLimited() { board.add(layout.rateLimited) }
     func workerRestarted() { board.add(layout.workerRestarts) }
+    func reloadFailed() { board.add(layout.reloadsFailed) }
+    func pruneFailed() { board.add(layout.prunesFailed) }
 
     func started() { board.add(layout.busy + workerSlot) }
     func finished() { board.subtract(layout.busy + workerSlot) }
@@ -101,6 +103,10 @@ final class Metrics: Sendable {
         text += "sync_rate_limited_total \(board.load(layout.rateLimited))\n"
         header("sync_worker_restarts_total", "counter", "Worker processes the master replaced after they exited.")
         text += "sync_worker_restarts_total \(board.load(layout.workerRestarts))\n"
+        header("sync_reloads_failed_total", "counter", "Reloads refused because the new settings failed their check; the old workers kept serving.")
+        text += "sync_reloads_failed_total \(board.load(layout.reloadsFailed))\n"
+        header("sync_prunes_failed_total", "counter", "Runs of the master's minutely pruning of history and idempotency keys that failed.")
+        text += "sync_prunes_failed_total \(board.load(layout.prunesFailed))\n"
         var busy: UInt64 = 0
         var threads: UInt64 = 0
         for slot in 0..<MetricsLayout.maximumWorkers {

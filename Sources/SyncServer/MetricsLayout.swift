@@ -23,6 +23,8 @@ struct MetricsLayout: Sendable {
     let databaseErrors: Int
     let workerRestarts: Int
     let rateLimited: Int
+    let reloadsFailed: Int
+    let prunesFailed: Int
     let busy: Int               // per worker slot
     let threads: Int            // per worker slot
     let rateLimiter: Int        // RateLimiter.slots × RateLimiter.slotWidth
@@ -46,6 +48,8 @@ struct MetricsLayout: Sendable {
         databaseErrors = block(1)
         workerRestarts = block(1)
         rateLimited = block(1)
+        reloadsFailed = block(1)
+        prunesFailed = block(1)
         busy = block(MetricsLayout.maximumWorkers)
         threads = block(MetricsLayout.maximumWorkers)
         rateLimiter = block(RateLimiter.slots * RateLimiter.slotWidth)

@@ -12,10 +12,7 @@ public enum Migrator {
     /// migrations define how (sql/009), on every run, so that tables of later migrations are granted too.
     @discardableResult
     public static func migrate(connection: Connection, directory: String, serviceRole: String? = nil) throws -> [String] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".sql") && $0.first?.isNumber == true }
-            .sorted()
-        guard !files.isEmpty else { throw Failure(description: "no migrations in \(directory)") }
+        let files = try files(in: directory)
         try connection.execute("SET client_min_messages = warning")
         try connection.execute("SELECT pg_advisory_lock(746359201)")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(746359201)") }
@@ -42,6 +39,41 @@ public enum Migrator {
         }
         if let serviceRole { try grant(serviceRole, connection: connection) }
         return ran
+    }
+
+    /// The numbered `.sql` files of `directory`, in the order they apply.
+    public static func files(in directory: String) throws -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw Failure(description: "cannot read the migrations in \(directory) (SYNC_SQL_DIR)")
+        }
+        let files = names.filter { $0.hasSuffix(".sql") && $0.first?.isNumber == true }.sorted()
+        guard !files.isEmpty else { throw Failure(description: "no migrations in \(directory) (SYNC_SQL_DIR)") }
+        return files
+    }
+
+    public struct Status {
+        /// Applied, with when: (file, time as PostgreSQL prints it).
+        public let applied: [(file: String, at: String)]
+        /// In the directory, not applied.
+        public let pending: [String]
+        /// Applied, but not in the directory: the database is newer than this program's migrations.
+        public var unknown: [String]
+    }
+
+    /// Which of `files` the database has applied.
+    public static func status(connection: Connection, files: [String]) throws -> Status {
+        let exists = try connection.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        var applied: [(file: String, at: String)] = []
+        if exists.bool(row: 0, column: 0) == true {
+            let rows = try connection.execute("SELECT version, applied_at::text FROM schema_migrations ORDER BY version")
+            applied = (0..<rows.rowCount).map { (rows.string(row: $0, column: 0) ?? "", rows.string(row: $0, column: 1) ?? "") }
+        }
+        let done = Set(applied.map(\.file))
+        return Status(applied: applied, pending: files.filter { !done.contains($0) },
+                      unknown: applied.map(\.file).filter { !files.contains($0) })
     }
 
     private static func grant(_ serviceRole: String, connection: Connection) throws {

@@ -9,21 +9,33 @@ public enum Server {
         public let description: String
     }
 
-    /// Refuses to start when the database is unreachable or its schema differs from the registry.
-    public static func checkSchema(configuration: Configuration, registry: Registry) throws {
+    /// Everything that stops these settings from serving, one line each: bad or unknown settings, a
+    /// weak secret, a database the service's role cannot reach, migrations of `sqlDirectory` not
+    /// applied, a schema that differs from the registry, tenants not walled in. `serve` refuses to start,
+    /// a reload refuses to replace any worker, and `syncd config check` fails, on any of them.
+    public static func preflight(configuration: Configuration, registry: Registry) -> [String] {
+        var problems = configuration.problems
         let connection: Connection
         do {
             connection = try Connection(url: configuration.databaseURL)
         } catch {
-            throw StartupError(description: "cannot reach the database: \(error)")
+            return problems + ["cannot reach the database as the service (SYNC_DATABASE_URL): \(error.message)"]
         }
-        let problems = try SchemaCheck.mismatches(registry: registry, connection: connection)
-        guard problems.isEmpty else {
-            throw StartupError(description: "the database schema does not match the registry:\n  " + problems.joined(separator: "\n  "))
+        do {
+            let status = try Migrator.status(connection: connection, files: Migrator.files(in: configuration.sqlDirectory))
+            if !status.pending.isEmpty {
+                // The schema checks would only restate what is missing.
+                return problems + ["migrations not applied: \(status.pending.joined(separator: ", ")); run `syncd migrate`"]
+            }
+            problems += try SchemaCheck.mismatches(registry: registry, connection: connection)
+                .map { "the schema does not match the registry: \($0)" }
+            problems += try SchemaCheck.wallProblems(registry: registry, connection: connection)
+                .map { "tenants would not be walled in by row-level security: \($0)" }
+        } catch let error as Migrator.Failure {
+            problems.append(error.description)
+        } catch {
+            problems.append("cannot check the schema: \(error)")
         }
-        let wall = try SchemaCheck.wallProblems(registry: registry, connection: connection)
-        guard wall.isEmpty else {
-            throw StartupError(description: "tenants would not be walled in by row-level security:\n  " + wall.joined(separator: "\n  "))
-        }
+        return problems
     }
 }

@@ -53,6 +53,8 @@ final class SyncHandler: RequestHandler {
     private let rateLimiter: RateLimiter
     private let tokens: VerifiedTokens
     private let tenants: TenantDirectory
+    /// The migrations of the SQL directory, all of which `/ready` wants applied.
+    private let migrations: [String]
     private var store: SyncStore?
     /// For the ids of new records. Foundation's UUID() opened /dev/urandom for each (a twentieth of a
     /// push-100 profile).
@@ -68,6 +70,8 @@ final class SyncHandler: RequestHandler {
         let keys = (try? configuration.tokenKeys()) ?? TokenKeys(primary: "")
         self.tokens = VerifiedTokens(verifier: TokenVerifier(keys: keys, policy: configuration.tokenPolicy))
         self.tenants = TenantDirectory(maximumAge: configuration.tenantCacheSeconds)
+        // Read once: the master has checked them before starting this worker.
+        self.migrations = (try? Migrator.files(in: configuration.sqlDirectory)) ?? []
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -192,19 +196,24 @@ final class SyncHandler: RequestHandler {
                      body: Array(metrics.render().utf8))
     }
 
-    /// 200 only when the database answers and its schema matches the registry. What does not match is
-    /// listed only to the local host: the schema is nobody else's business.
+    /// 200 only when the database answers, every migration of the service's SQL directory is applied and
+    /// the schema matches the registry. What does not match is listed only to the local host: the schema
+    /// is nobody else's business.
     private func ready(_ request: HTTPRequest) throws -> HTTPResponse {
         let problems: [String]
         do {
-            problems = try withDatabase { try SchemaCheck.mismatches(registry: registry, connection: $0.connection) }
+            problems = try withDatabase { database in
+                let pending = try Migrator.status(connection: database.connection, files: migrations).pending
+                guard pending.isEmpty else { return ["migrations not applied: \(pending.joined(separator: ", "))"] }
+                return try SchemaCheck.mismatches(registry: registry, connection: database.connection)
+            }
         } catch let error as PostgresError where error.meansUnavailable {
             store = nil
             metrics.databaseError()
             throw APIError.unavailable()
         }
         guard problems.isEmpty else {
-            throw APIError(status: 503, code: "schema_mismatch", message: "the database schema does not match the registry",
+            throw APIError(status: 503, code: "schema_mismatch", message: "the database schema is not the one this program needs",
                            details: .array(isLoopback(request) ? problems.map(JSON.string) : []), headers: [("Retry-After", "5")])
         }
         return JSONResponse.ok("{\"status\":\"ready\"}")

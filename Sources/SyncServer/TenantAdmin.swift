@@ -18,17 +18,39 @@ public struct TenantAdmin {
             && id.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
     }
 
-    /// Adds the tenant, or re-activates it when it exists; returns whether it was new.
-    @discardableResult
-    public func add(_ id: String, name: String?) throws -> Bool {
+    /// Adds the tenant. One that exists is an error, suspended or not: adding is never a way to re-activate.
+    public func add(_ id: String, name: String?) throws {
         guard TenantAdmin.isValidID(id) else {
             throw Failure(description: "a tenant id is 1 to 64 characters of letters, digits, '-', '_' and '.'")
         }
         let rows = try connection.execute("""
-            INSERT INTO tenants (id, name) VALUES ($1, coalesce($2, $1))
-            ON CONFLICT (id) DO UPDATE SET active = true RETURNING (xmax = 0)
+            INSERT INTO tenants (id, name) VALUES ($1, coalesce($2, $1)) ON CONFLICT (id) DO NOTHING RETURNING active
             """, [id, name])
-        return rows.bool(row: 0, column: 0) ?? false
+        guard rows.rowCount == 1 else {
+            let existing = try connection.execute("SELECT active FROM tenants WHERE id = $1", [id])
+            let active = existing.bool(row: 0, column: 0) ?? true
+            throw Failure(description: "tenant \(id) exists (\(active ? "active" : "suspended: `syncd tenant activate \(id)` serves it again"))")
+        }
+    }
+
+    /// Deletes every row of the tenant, in every table, and the tenant itself, in one transaction; returns
+    /// the rows removed per table. Its devices' tokens are refused from then on (403, unknown tenant).
+    public func erase(_ id: String, registry: Registry) throws -> [(table: String, rows: Int)] {
+        // Referencing types come after the types they reference: erase them first. Their triggers write
+        // history and the clock, which go next; the tenant row, which they all reference, last.
+        let tables = registry.entityTypes.reversed().map(\.table) + SchemaCheck.tenantTables + ["tenants"]
+        var removed: [(table: String, rows: Int)] = []
+        try connection.transaction {
+            let tenant = try connection.execute("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", [id])
+            guard tenant.rowCount == 1 else { throw Failure(description: "no tenant \(id)") }
+            // The soft-delete triggers let the owner's DELETE through for this tenant only (sql/010).
+            try connection.execute("SELECT set_config('sync.erase_tenant', $1, true)", [id])
+            for table in tables {
+                let column = table == "tenants" ? "id" : "tenant_id"
+                removed.append((table, try connection.execute("DELETE FROM \(table) WHERE \(column) = $1", [id]).affectedRows))
+            }
+        }
+        return removed
     }
 
     public func setActive(_ id: String, _ active: Bool) throws {

@@ -10,7 +10,7 @@ struct Syncd: ParsableCommand {
         commandName: "syncd",
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
         version: Version.description,
-        subcommands: [Serve.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, WorkerCommand.self]
+        subcommands: [Serve.self, ConfigCommand.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, WorkerCommand.self]
     )
 }
 
@@ -24,15 +24,23 @@ struct SettingsOptions: ParsableArguments {
         if let config { _ = try Configuration.environmentFile(config) }
     }
 
-    /// The environment, with the settings file over it.
-    func environment() throws -> [String: String] {
+    /// The settings, from the environment with the settings file over it, and `overrides` (options) over
+    /// both. Bad values and unknown names in the file are problems (`settingProblems`), not defaults.
+    func read(overrides: [String: String] = [:]) throws -> Configuration {
         var environment = ProcessInfo.processInfo.environment
-        if let config { environment.merge(try Configuration.environmentFile(config)) { $1 } }
-        return environment
+        let file = try config.map(Configuration.environmentFile) ?? [:]
+        environment.merge(file) { $1 }
+        environment.merge(overrides) { $1 }
+        return Configuration.fromEnvironment(environment, fileNames: file.keys)
     }
 
+    /// The settings, for a command that refuses to run on a bad one.
     func load() throws -> Configuration {
-        Configuration.fromEnvironment(try environment())
+        let configuration = try read()
+        guard configuration.settingProblems.isEmpty else {
+            throw ValidationError("invalid settings:\n  " + configuration.settingProblems.joined(separator: "\n  "))
+        }
+        return configuration
     }
 }
 
@@ -86,16 +94,11 @@ struct Serve: ParsableCommand {
     func run() throws {
         let options = self
         // Read at start and again on SIGHUP.
-        try Master.run(load: {
-            var settings = try options.database.settings.load()
-            if let url = options.database.databaseURL { settings.databaseURL = url }
-            if let listen = options.listen { settings.listen = listen }
-            if let workers = options.workers { settings.workerProcesses = workers }
-            if let threads = options.threads { settings.workerThreads = threads }
-            if let mode = options.socketMode.flatMap({ UInt32($0, radix: 8) }) { settings.socketMode = mode }
-            if let pidFile = options.pidFile { settings.pidFile = pidFile }
-            return settings
-        })
+        let overrides = [
+            "SYNC_DATABASE_URL": database.databaseURL, "SYNC_LISTEN": listen, "SYNC_WORKERS": workers.map(String.init),
+            "SYNC_THREADS": threads.map(String.init), "SYNC_SOCKET_MODE": socketMode, "SYNC_PID_FILE": pidFile,
+        ].compactMapValues { $0 }
+        try Master.run(load: { try options.database.settings.read(overrides: overrides) })
     }
 }
 
@@ -111,20 +114,54 @@ struct WorkerCommand: ParsableCommand {
     }
 }
 
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Check settings before using them.", subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the settings as serve and a reload do: every value, unknown names, the database, the migrations, the schema.",
+            discussion: "Prints one line per problem and exits 1, or says the settings are fine and exits 0.")
+
+        @OptionGroup var settings: SettingsOptions
+
+        func run() throws {
+            let configuration = try settings.read()
+            let problems = Server.preflight(configuration: configuration, registry: .standard)
+            guard problems.isEmpty else {
+                for problem in problems { print(problem) }
+                throw ExitCode(1)
+            }
+            print("settings OK: the service can serve with them (\(settings.config ?? "the environment"))")
+        }
+    }
+}
+
 struct Migrate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations that have not been applied.")
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the SQL migrations that have not been applied.",
+        discussion: "With --status, list the applied and pending migrations instead, and exit 1 when any is pending.")
 
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("sql-dir"), help: "Directory of numbered .sql files (default: $SYNC_SQL_DIR or ./sql)")
     var sqlDirectory: String?
     @Option(name: .customLong("service-role"), help: "The role the service connects as, granted its rights (default: $SYNC_SERVICE_ROLE or sync_service)")
     var serviceRole: String?
+    @Flag(help: "Only list which migrations are applied and which are pending")
+    var status = false
 
     func run() throws {
-        let environment = try database.settings.environment()
-        let directory = sqlDirectory ?? environment["SYNC_SQL_DIR"] ?? "sql"
-        let applied = try Migrator.migrate(connection: database.connect(), directory: directory,
-                                           serviceRole: serviceRole ?? Configuration.fromEnvironment(environment).serviceRole)
+        let settings = try database.settings.load()
+        if status {
+            let state = try Migrator.status(connection: database.connect(), files: Migrator.files(in: sqlDirectory ?? settings.sqlDirectory))
+            for (file, at) in state.applied where !state.unknown.contains(file) { print("applied  \(file)  \(at)") }
+            for file in state.pending { print("pending  \(file)") }
+            for file in state.unknown { print("unknown  \(file)  (applied, but not in the directory: a newer program's)") }
+            if !state.pending.isEmpty { throw ExitCode(1) }
+            return
+        }
+        let applied = try Migrator.migrate(connection: database.connect(), directory: sqlDirectory ?? settings.sqlDirectory,
+                                           serviceRole: serviceRole ?? settings.serviceRole)
         print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
     }
 }
@@ -144,17 +181,36 @@ struct Prune: ParsableCommand {
 struct TenantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant", abstract: "Manage tenants.",
-        subcommands: [Add.self, Suspend.self, Activate.self, Set.self, List.self]
+        subcommands: [Add.self, Suspend.self, Activate.self, Set.self, List.self, Erase.self]
     )
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a tenant (or re-activate it).")
+        static let configuration = CommandConfiguration(abstract: "Add a tenant (an existing one is an error).")
         @OptionGroup var database: DatabaseOptions
         @Argument var id: String
         @Option var name: String?
         func run() throws {
-            let created = try TenantAdmin(connection: database.connect()).add(id, name: name)
-            print(created ? "tenant \(id) added" : "tenant \(id) exists (active)")
+            try TenantAdmin(connection: database.connect()).add(id, name: name)
+            print("tenant \(id) added")
+        }
+    }
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete every row of a tenant in every table, and the tenant, in one transaction.",
+            discussion: "Records, tombstones, history, conflicts, idempotency records (which hold payloads), the clock. Cannot be undone.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument var id: String
+        @Option(name: .customLong("confirm"), help: "The tenant's id again: nothing is erased without it")
+        var confirmation: String?
+        func run() throws {
+            guard confirmation == id else {
+                throw ValidationError("erasing \(id) cannot be undone: repeat its id with --confirm \(id)")
+            }
+            let removed = try TenantAdmin(connection: database.connect()).erase(id, registry: .standard)
+            let counts = removed.map { "\($0.table) \($0.rows)" }.joined(separator: ", ")
+            Log.info("tenant erased", [("tenant", .string(id))] + removed.map { ($0.table, .int(Int64($0.rows))) })
+            print("tenant \(id) erased: \(counts)")
         }
     }
 

@@ -127,16 +127,16 @@ def rewrite(path, text):
 
 
 @contextlib.contextmanager
-def own_service(*options, environment=None):
+def own_service(*options, environment=None, log=None):
     """A `sync serve` of the test's own behind the stack's second nginx upstream (SYNC_AUX_BASE_URL),
     with its own scoreboard, run as syncd like the stack's (setpriv execs it: the process is the master);
-    killed and cleaned up whatever the test does to it."""
+    killed and cleaned up whatever the test does to it. `log`: a file for its standard error."""
     board = f"/dev/shm/sync-aux-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     as_service = ["setpriv", "--reuid=syncd", "--regid=syncd", "--init-groups", "--"]
     service = subprocess.Popen(
         [*as_service, env("SYNC_SERVICE_BIN"), "serve", "--listen", env("SYNC_AUX_SOCKET"), "--socket-mode", "666", *options],
         env={**(environment or os.environ), "SYNC_SCOREBOARD": board, "SYNC_LOG_REQUESTS": "0"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=open(log, "w") if log else subprocess.DEVNULL)
     try:
         yield service
     finally:

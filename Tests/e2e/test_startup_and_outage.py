@@ -3,6 +3,7 @@ import glob
 import os
 import subprocess
 import time
+import uuid
 import urllib.parse
 
 import requests
@@ -19,15 +20,32 @@ def pg_ctl(*args):
                     "-l", os.path.join(data, "server.log"), *args], check=True, capture_output=True, timeout=60)
 
 
-def test_serve_refuses_a_schema_that_does_not_match_the_registry(tmp_path):
+def test_serve_refuses_an_unmigrated_database_and_a_schema_that_does_not_match_the_registry(tmp_path):
+    def serve(url):
+        return subprocess.run([env("SYNC_BIN"), "serve", "--database-url", url, "--listen", str(tmp_path / "s.sock")],
+                              capture_output=True, text=True, timeout=30, env={**os.environ, "SYNC_JWT_SECRET": "x" * 32})
+
     # The `postgres` database exists but holds none of the service's tables.
-    url = env("SYNC_DATABASE_URL").replace("/sync?", "/postgres?")
-    result = subprocess.run([env("SYNC_BIN"), "serve", "--database-url", url, "--listen", str(tmp_path / "s.sock")],
-                            capture_output=True, text=True, timeout=30,
-                            env={**os.environ, "SYNC_JWT_SECRET": "x" * 32})
+    result = serve(env("SYNC_DATABASE_URL").replace("/sync?", "/postgres?"))
     assert result.returncode != 0
-    assert "does not match the registry" in result.stderr
-    assert "table end_user for entity type end_user is missing" in result.stderr
+    assert "migrations not applied: 001_schema.sql, 002_" in result.stderr and "run `syncd migrate`" in result.stderr
+
+    # Every migration applied, then a column renamed by hand.
+    database = "mismatch_" + uuid.uuid4().hex[:8]
+    admin = ["runuser", "-u", "postgres", "--", "psql", "-h", "/var/run/postgresql",
+             "-p", env("SYNC_DATABASE_URL").split("port=")[1], "-U", "postgres", "-qAt", "-c"]
+    subprocess.run(admin + [f"CREATE DATABASE {database} OWNER sync"], check=True, capture_output=True, timeout=30)
+    admin_url = env("SYNC_ADMIN_DATABASE_URL").replace("/sync?", f"/{database}?")
+    try:
+        subprocess.run([env("SYNC_BIN"), "migrate", "--database-url", admin_url, "--sql-dir", env("SYNC_SQL_DIR")],
+                       check=True, capture_output=True, timeout=60)
+        subprocess.run(["psql", admin_url, "-qAt", "-c", "ALTER TABLE end_user RENAME COLUMN email TO mail"],
+                       check=True, capture_output=True, timeout=30)
+        result = serve(env("SYNC_DATABASE_URL").replace("/sync?", f"/{database}?"))
+        assert result.returncode != 0
+        assert "the schema does not match the registry: end_user.email (field email) is missing" in result.stderr
+    finally:
+        subprocess.run(admin + [f"DROP DATABASE {database} WITH (FORCE)"], capture_output=True, timeout=30)
 
 
 def test_database_outage_is_a_json_503_and_service_resumes(client):

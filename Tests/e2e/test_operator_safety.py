@@ -1,0 +1,177 @@
+"""An operator's everyday mistakes: settings checked before use (config check, start, reload), migrations
+that must all be applied, tenants added twice or erased."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+import requests
+
+from conftest import cli, env, make_token, new_tenant, sql
+from test_operations import API, eventually, own_service, rewrite, settings_file
+
+
+def syncd(*args, environment=None):
+    return subprocess.run([env("SYNC_BIN"), *args], capture_output=True, text=True, timeout=60,
+                          env=environment or os.environ)
+
+
+def good_settings():
+    return (f"SYNC_DATABASE_URL={env('SYNC_DATABASE_URL')}\nSYNC_JWT_SECRET={env('SYNC_JWT_SECRET')}\n"
+            f"SYNC_SQL_DIR={env('SYNC_SQL_DIR')}\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
+
+
+def test_config_check_passes_good_settings_and_names_each_bad_one(tmp_path):
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("SYNC_")}
+    good = tmp_path / "good.env"
+    good.write_text(good_settings())
+    result = syncd("config", "check", "--config", str(good), environment=bare)
+    assert result.returncode == 0 and result.stdout.startswith("settings OK"), result.stdout + result.stderr
+
+    bad = tmp_path / "bad.env"
+    bad.write_text(good_settings().replace("SYNC_WORKERS=1", "SYNC_WORKERS=abc")
+                   + "SYNC_LOG_RETENTION_DAYS=-1\nSYNC_WORKRES=3\nSYNC_LOG_REQUESTS=maybe\n")
+    result = syncd("config", "check", "--config", str(bad), environment=bare)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("SYNC_WORKERS=abc: expected a whole number from 1 to 32") for line in lines), lines
+    assert any(line.startswith("SYNC_LOG_RETENTION_DAYS=-1: expected a whole number from 1") for line in lines), lines
+    assert "SYNC_WORKRES: no such setting (did you mean SYNC_WORKERS?)" in lines
+    assert any(line.startswith("SYNC_LOG_REQUESTS=maybe") for line in lines), lines
+
+    unreachable = tmp_path / "unreachable.env"
+    unreachable.write_text(good_settings().replace(env("SYNC_DATABASE_URL"), "postgresql://nobody@127.0.0.1:1/none"))
+    result = syncd("config", "check", "--config", str(unreachable), environment=bare)
+    assert result.returncode == 1
+    assert result.stdout.startswith("cannot reach the database as the service (SYNC_DATABASE_URL)"), result.stdout
+    # The same checks stop serve before it starts anything.
+    result = syncd("serve", "--config", str(bad), "--listen", str(tmp_path / "never.sock"), environment=bare)
+    assert result.returncode != 0 and "SYNC_WORKRES: no such setting" in result.stderr
+
+
+def test_a_reload_with_a_bad_database_url_or_value_keeps_the_workers_serving(tmp_path):
+    settings = settings_file(good_settings())
+    environment = {k: v for k, v in os.environ.items() if k != "SYNC_JWT_SECRET"}
+    token = make_token(new_tenant())
+    url = env("SYNC_AUX_BASE_URL") + API + "pull"
+    log = tmp_path / "service.log"
+
+    def status():
+        return requests.post(url, json={}, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+
+    def failed_reloads():
+        text = requests.get(env("SYNC_AUX_BASE_URL") + "/metrics", timeout=10).text
+        return int(next(line.split()[1] for line in text.splitlines() if line.startswith("sync_reloads_failed_total ")))
+
+    with own_service("--config", settings, environment=environment, log=str(log)) as service:
+        assert eventually(lambda: status() == 200)
+        for broken in (good_settings().replace(env("SYNC_DATABASE_URL"), "postgresql://nobody@127.0.0.1:1/none"),
+                       good_settings().replace("SYNC_WORKERS=1", "SYNC_WORKERS=abc")):
+            before = failed_reloads()
+            rewrite(settings, broken)
+            service.send_signal(signal.SIGHUP)
+            assert eventually(lambda: failed_reloads() == before + 1, seconds=20)
+            statuses = set()
+            deadline = time.time() + 2
+            while time.time() < deadline:
+                statuses.add(status())
+            assert statuses == {200}, "the old workers keep serving"
+        text = log.read_text()
+        assert "reload refused" in text and "cannot reach the database as the service" in text
+        assert "SYNC_WORKERS=abc: expected a whole number" in text
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(30) == 0
+
+
+def test_migrate_status_lists_applied_and_pending_and_serve_needs_them_all(tmp_path):
+    result = syncd("migrate", "--status")
+    assert result.returncode == 0, result.stderr
+    files = sorted(f for f in os.listdir(env("SYNC_SQL_DIR")) if f.endswith(".sql"))
+    assert [line.split()[1] for line in result.stdout.splitlines()] == files
+    assert all(line.startswith("applied  ") for line in result.stdout.splitlines())
+
+    newer = tmp_path / "sql"
+    shutil.copytree(env("SYNC_SQL_DIR"), newer)
+    (newer / "999_not_yet.sql").write_text("SELECT 1;\n")
+    os.chmod(tmp_path, 0o755)
+    result = syncd("migrate", "--status", "--sql-dir", str(newer))
+    assert result.returncode == 1 and result.stdout.splitlines()[-1] == "pending  999_not_yet.sql"
+    result = syncd("serve", "--listen", str(tmp_path / "never.sock"),
+                   environment={**os.environ, "SYNC_SQL_DIR": str(newer)})
+    assert result.returncode != 0
+    assert "migrations not applied: 999_not_yet.sql; run `syncd migrate`" in result.stderr
+    assert "out of range" not in result.stderr, "no stray libpq lines"
+
+
+def test_ready_says_which_migration_is_missing():
+    last = sorted(f for f in os.listdir(env("SYNC_SQL_DIR")) if f.endswith(".sql"))[-1]
+    sql("DELETE FROM schema_migrations WHERE version = :'p1'", last)
+    try:
+        response = requests.get(env("SYNC_HTTP_BASE_URL") + "/ready", timeout=10)
+        assert response.status_code == 503
+        assert response.json()["error"]["details"] == [f"migrations not applied: {last}"]
+    finally:
+        sql("INSERT INTO schema_migrations (version) VALUES (:'p1')", last)
+    assert requests.get(env("SYNC_HTTP_BASE_URL") + "/ready", timeout=10).status_code == 200
+
+
+def test_tenant_add_of_an_existing_tenant_is_an_error():
+    tenant = new_tenant()
+    result = syncd("tenant", "add", tenant)
+    assert result.returncode != 0 and f"tenant {tenant} exists (active)" in result.stderr
+    cli("tenant", "suspend", tenant)
+    result = syncd("tenant", "add", tenant)
+    assert result.returncode != 0 and "suspended: `syncd tenant activate" in result.stderr
+    assert f"{tenant}\tsuspended" in cli("tenant", "list"), "adding did not re-activate it"
+
+
+def tenant_rows(tenant):
+    """Rows of the tenant in every table that has a tenant column, found from the catalog (not from the
+    service's own list), plus the tenant row."""
+    tables = sql("SELECT table_name FROM information_schema.columns WHERE column_name = 'tenant_id' "
+                 "AND table_schema = current_schema() ORDER BY 1").split()
+    counts = {table: int(sql(f"SELECT count(*) FROM {table} WHERE tenant_id = :'p1'", tenant)) for table in tables}
+    counts["tenants"] = int(sql("SELECT count(*) FROM tenants WHERE id = :'p1'", tenant))
+    return counts
+
+
+def test_tenant_erase_removes_every_row_of_the_tenant_and_nothing_else():
+    tenant, other = new_tenant("manual"), new_tenant()
+    base, ca = env("SYNC_BASE_URL") + API, env("SYNC_CA_FILE")
+
+    def post(who, endpoint, body, headers=None):
+        response = requests.post(base + endpoint, json=body, verify=ca, timeout=10,
+                                 headers={"Authorization": f"Bearer {make_token(who)}", **(headers or {})})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    for who in (tenant, other):
+        user = post(who, "push", {"changes": {"end_user": [{"name": "a person"}]}},
+                    {"Idempotency-Key": str(uuid.uuid4())})["data"][0]
+        post(who, "push", {"changes": {"interactions": [{"type": "call", "client_user_id": user["id"]}]}})
+        post(who, "push", {"changes": {"end_user": [{"id": user["id"], "name": "second", "version": 1}]}})
+        post(who, "push", {"changes": {"end_user": [{"id": user["id"], "name": "stale", "version": 1}]}})
+        sql("DELETE FROM end_user WHERE tenant_id = :'p1' AND id = :'p2'", who, user["id"])  # a tombstone
+    before = tenant_rows(tenant)
+    assert all(before[table] > 0 for table in ("end_user", "interactions", "sync_log", "sync_clock", "sync_conflicts",
+                                               "idempotency_keys", "tenants")), before
+    other_before = tenant_rows(other)
+
+    refused = syncd("tenant", "erase", tenant)
+    assert refused.returncode != 0 and f"--confirm {tenant}" in refused.stderr
+    assert tenant_rows(tenant) == before
+
+    result = syncd("tenant", "erase", tenant, "--confirm", tenant)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"tenant {tenant} erased: interactions 1, end_user 1"), result.stdout
+    assert '"msg":"tenant erased"' in result.stderr
+    assert set(tenant_rows(tenant).values()) == {0}
+    assert tenant_rows(other) == other_before
+
+    def refused_now():
+        response = requests.post(base + "pull", json={}, verify=ca, timeout=10,
+                                 headers={"Authorization": f"Bearer {make_token(tenant)}"})
+        return response.status_code == 403
+    assert eventually(refused_now, seconds=10), "the erased tenant's tokens are refused"
