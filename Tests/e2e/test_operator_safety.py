@@ -175,3 +175,22 @@ def test_tenant_erase_removes_every_row_of_the_tenant_and_nothing_else():
                                  headers={"Authorization": f"Bearer {make_token(tenant)}"})
         return response.status_code == 403
     assert eventually(refused_now, seconds=10), "the erased tenant's tokens are refused"
+
+
+def test_the_stacks_logs_rotate_and_go_on_in_fresh_files(tmp_path):
+    """scripts/up and scripts/test rotate with logrotate: the service's log by copy and truncate, nginx's
+    by a move and its USR1. Forced here, then a request must land in the live files."""
+    run, logs = env("SYNC_RUN_DIR"), os.path.join(env("SYNC_RUN_DIR"), "logs")
+    result = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state"), os.path.join(run, "logrotate.conf")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for name in ("sync.log", "nginx-access.log"):
+        assert os.path.exists(os.path.join(logs, name + ".1")), f"{name} was rotated"
+    response = requests.post(env("SYNC_HTTP_BASE_URL") + API + "pull", json={}, timeout=10,
+                             headers={"Authorization": f"Bearer {make_token(new_tenant())}"})
+    request_id = response.headers["X-Request-Id"]
+
+    def written(name):
+        return request_id in open(os.path.join(logs, name), errors="replace").read()
+    assert eventually(lambda: written("sync.log") and written("nginx-access.log"), seconds=10)
+    assert not written("sync.log.1") and not written("nginx-access.log.1")
