@@ -31,6 +31,6 @@ let package = Package(
         ], plugins: ["BuildInfo"]),
 
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncCore", "Postgres", "Auth"]),
+        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncCore", "Postgres", "Auth", "FastCGI"]),
     ]
 )

@@ -3,7 +3,7 @@
 # stack can run side by side.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PACKAGES=(libfcgi-dev libjwt-dev libpq-dev pkgconf nginx-light postgresql postgresql-contrib openssl curl python3 procps systemd logrotate)
+PACKAGES=(libfcgi-dev libjwt-dev libpq-dev pkgconf nginx-light postgresql postgresql-contrib openssl curl python3 procps systemd logrotate mtail)
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 PG_SOCKET_DIR=/var/run/postgresql
 
@@ -323,6 +323,25 @@ logs_rotate_stop() {
     rm -f "$RUN/logrotate.pid"
 }
 
+# nginx's own answers (its 404, 413, 429, 502...) as metrics: mtail reads the access log with
+# monitoring/syncd.mtail and serves them on 127.0.0.1:$MTAIL_PORT/metrics, as nobody when nobody can
+# read the log (not in a checkout under a private home directory).
+mtail_start() {
+    mtail_stop
+    local as=(runuser -u nobody --)
+    runuser -u nobody -- test -r "$RUN/logs/nginx-access.log" 2>/dev/null || as=()
+    nohup "${as[@]}" mtail --progs "$ROOT/monitoring" --logs "$RUN/logs/nginx-access.log" --address 127.0.0.1 \
+        --port "${MTAIL_PORT:-8084}" --emit_prog_label=false --logtostderr >>"$RUN/logs/mtail.log" 2>&1 </dev/null &
+    echo $! > "$RUN/mtail.pid"
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:${MTAIL_PORT:-8084}/metrics" >/dev/null && return; sleep 0.1; done
+    tail -5 "$RUN/logs/mtail.log" >&2; die "mtail did not start"
+}
+
+mtail_stop() {
+    [ -f "$RUN/mtail.pid" ] && kill "$(cat "$RUN/mtail.pid")" 2>/dev/null
+    rm -f "$RUN/mtail.pid"
+}
+
 # Brings the whole stack up in $RUN on $HTTPS_PORT, $HTTP_PORT and $PG_PORT.
 stack_up() {
     mkdir -p "$RUN/logs"; chmod 755 "$RUN"
@@ -335,6 +354,8 @@ stack_up() {
     service_start
     tls_certificate
     nginx_start
+    touch "$RUN/logs/nginx-access.log"
+    mtail_start
     logs_rotate_start
     cat > "$RUN/stack.env" <<ENV
 SYNC_BASE_URL='https://127.0.0.1:$HTTPS_PORT'
@@ -346,6 +367,7 @@ SYNC_CA_FILE='$RUN/tls/cert.pem'
 SYNC_NGINX_BENCH_URL='http://127.0.0.1:${NGINX_BENCH_PORT:-8081}'
 SYNC_AUX_BASE_URL='http://127.0.0.1:${AUX_PORT:-8082}'
 SYNC_REDIRECT_BASE_URL='http://127.0.0.1:$REDIRECT_PORT'
+SYNC_MTAIL_URL='http://127.0.0.1:${MTAIL_PORT:-8084}'
 SYNC_AUX_SOCKET='$AUX_SOCKET'
 SYNC_SERVICE_BIN='$RT/bin/sync'
 SYNC_SERVICE_SETTINGS_DIR='$RT/settings'
@@ -357,6 +379,7 @@ ENV
 stack_down() {
     runtime_dirs
     logs_rotate_stop
+    mtail_stop
     nginx_stop
     service_stop
     pg_stop

@@ -29,10 +29,19 @@ public final class WorkerPool: Sendable {
         return String(address[..<colon])
     }
 
+    /// The port of a `HOST:PORT` address, when it is a number.
+    public static func tcpPort(of address: String) -> Int? {
+        address.lastIndex(of: ":").flatMap { Int(address[address.index(after: $0)...]) }
+    }
+
     /// Opens a listening socket: a unix socket path, or `HOST:PORT` / `:PORT` for TCP.
     public static func listen(on address: String, backlog: Int32 = 1024, mode: mode_t? = nil) throws -> Int32 {
         guard FCGX_Init() == 0 else { throw SocketError(description: "FCGX_Init failed") }
         let isUnix = tcpHost(of: address) == nil
+        // libfcgi would take "HOST:0" or "HOST:x" for a unix socket path, and make that file.
+        if !isUnix, !(1...65535).contains(tcpPort(of: address) ?? 0) {
+            throw SocketError(description: "cannot listen on \(address): a TCP port is 1 to 65535")
+        }
         if isUnix { unlink(address) }
         let socket = FCGX_OpenSocket(address, backlog)
         guard socket >= 0 else { throw SocketError(description: "cannot listen on \(address): \(String(cString: strerror(errno)))") }

@@ -138,6 +138,9 @@ public struct Configuration: Sendable {
             if let jwtKeyID, jwtKeyID.utf8.count > 64 || !jwtKeyID.utf8.allSatisfy(TokenKeys.isKeyIDCharacter) {
                 problems.append("SYNC_JWT_KEY_ID may hold only letters, digits, '.', '_' and '-' (at most 64)")
             }
+            if WorkerPool.tcpHost(of: listen) != nil, !(1...65535).contains(WorkerPool.tcpPort(of: listen) ?? 0) {
+                problems.append("SYNC_LISTEN \(listen): a TCP port is 1 to 65535 (a unix socket path has no colon)")
+            }
             if let host = WorkerPool.tcpHost(of: listen), !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host),
                fastcgiAllowedAddresses.split(separator: ",").isEmpty {
                 problems.append("SYNC_LISTEN \(listen) accepts FastCGI from the network, which has no authentication and no "

@@ -50,6 +50,8 @@ public final class Master {
         let listening = try WorkerPool.listen(on: configuration.listen, mode: mode_t(configuration.socketMode))
         socket = fcntl(listening, F_DUPFD_CLOEXEC, 10)
         close(listening)
+        Metrics(board: board, layout: layout, workerSlot: 0).masterStarted(at: UInt64(Date().timeIntervalSince1970))
+        recordSchemaVersion()
     }
 
     private func serve() -> Never {
@@ -80,6 +82,12 @@ public final class Master {
                 maintain()
             }
         }
+    }
+
+    /// The preflight found every migration of the SQL directory applied: the last one is the schema's version.
+    private func recordSchemaVersion() {
+        let last = (try? Migrator.files(in: configuration.sqlDirectory))?.last.flatMap(Migrator.number(of:)) ?? 0
+        Metrics(board: board, layout: layout, workerSlot: 0).schemaChecked(version: UInt64(last))
     }
 
     private func announceReady() {
@@ -169,6 +177,7 @@ public final class Master {
             guard problems.isEmpty else { throw Server.StartupError(description: problems.joined(separator: "; ")) }
             configuration = fresh
             Log.setLevel(fresh.logLevel)
+            recordSchemaVersion()
         } catch {
             Log.error("reload refused: the new settings fail their check; the workers keep the old ones",
                       [("error", .string(String(describing: error)))])

@@ -1,3 +1,4 @@
+import FastCGI
 import SyncCore
 
 /// The service's Prometheus metrics, counted in the shared scoreboard so that one scrape shows every
@@ -7,11 +8,14 @@ final class Metrics: Sendable {
     let layout: MetricsLayout
     /// This worker process's slot, for the busy and idle thread gauges.
     let workerSlot: Int
+    /// The socket every worker accepts on, whose backlog is the queue of requests waiting for a thread.
+    let listening: Int32?
 
-    init(board: Scoreboard, layout: MetricsLayout, workerSlot: Int) {
+    init(board: Scoreboard, layout: MetricsLayout, workerSlot: Int, listening: Int32? = nil) {
         self.board = board
         self.layout = layout
         self.workerSlot = min(max(0, workerSlot), MetricsLayout.maximumWorkers - 1)
+        self.listening = listening
     }
 
     func request(endpoint: String, status: Int, seconds: Double) {
@@ -39,6 +43,8 @@ final class Metrics: Sendable {
     func rateLimited() { board.add(layout.rateLimited) }
     func workerRestarted() { board.add(layout.workerRestarts) }
     func reloadFailed() { board.add(layout.reloadsFailed) }
+    func masterStarted(at seconds: UInt64) { board.store(layout.startedAt, seconds) }
+    func schemaChecked(version: UInt64) { board.store(layout.schemaVersion, version) }
     func pruneFailed() { board.add(layout.prunesFailed) }
 
     func started() { board.add(layout.busy + workerSlot) }
@@ -61,6 +67,18 @@ final class Metrics: Sendable {
         var text = ""
         func header(_ name: String, _ type: String, _ help: String) {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func single(_ name: String, _ type: String, _ help: String, _ value: some CustomStringConvertible) {
+            header(name, type, help)
+            text += "\(name) \(value)\n"
+        }
+        header("sync_build_info", "gauge", "The program: its version and the commit it was built from.")
+        text += "sync_build_info{version=\"\(Build.version)\",commit=\"\(Build.commit)\"} 1\n"
+        single("sync_start_time_seconds", "gauge", "When the master process started, in unix seconds.", board.load(layout.startedAt))
+        single("sync_schema_version", "gauge", "The number of the last migration, all of them applied when the master last checked (start, reload).", board.load(layout.schemaVersion))
+        if let listening, let queue = ListenQueue.length(of: listening) {
+            single("sync_listen_queue", "gauge", "Connections from nginx waiting in the socket's backlog for a worker thread to accept them.", queue.waiting)
+            single("sync_listen_queue_limit", "gauge", "The size of that backlog; beyond it nginx's connections fail (502).", queue.limit)
         }
         header("sync_requests_total", "counter", "Requests by endpoint and HTTP status.")
         for (e, endpoint) in MetricsLayout.endpoints.enumerated() {
@@ -97,16 +115,11 @@ final class Metrics: Sendable {
         for (index, name) in layout.strategies.enumerated() {
             text += "sync_conflicts_total{strategy=\"\(name)\"} \(board.load(layout.conflicts + index))\n"
         }
-        header("sync_database_errors_total", "counter", "Requests that failed because the database was unavailable or failed.")
-        text += "sync_database_errors_total \(board.load(layout.databaseErrors))\n"
-        header("sync_rate_limited_total", "counter", "Requests refused with 429 because their tenant was over its rate.")
-        text += "sync_rate_limited_total \(board.load(layout.rateLimited))\n"
-        header("sync_worker_restarts_total", "counter", "Worker processes the master replaced after they exited.")
-        text += "sync_worker_restarts_total \(board.load(layout.workerRestarts))\n"
-        header("sync_reloads_failed_total", "counter", "Reloads refused because the new settings failed their check; the old workers kept serving.")
-        text += "sync_reloads_failed_total \(board.load(layout.reloadsFailed))\n"
-        header("sync_prunes_failed_total", "counter", "Runs of the master's minutely pruning of history and idempotency keys that failed.")
-        text += "sync_prunes_failed_total \(board.load(layout.prunesFailed))\n"
+        single("sync_database_errors_total", "counter", "Requests that failed because the database was unavailable or failed.", board.load(layout.databaseErrors))
+        single("sync_rate_limited_total", "counter", "Requests refused with 429 because their tenant was over its rate.", board.load(layout.rateLimited))
+        single("sync_worker_restarts_total", "counter", "Worker processes the master replaced after they exited.", board.load(layout.workerRestarts))
+        single("sync_reloads_failed_total", "counter", "Reloads refused because the new settings failed their check; the old workers kept serving.", board.load(layout.reloadsFailed))
+        single("sync_prunes_failed_total", "counter", "Runs of the master's minutely pruning of history and idempotency keys that failed.", board.load(layout.prunesFailed))
         var busy: UInt64 = 0
         var threads: UInt64 = 0
         for slot in 0..<MetricsLayout.maximumWorkers {

@@ -25,6 +25,8 @@ struct MetricsLayout: Sendable {
     let rateLimited: Int
     let reloadsFailed: Int
     let prunesFailed: Int
+    let startedAt: Int          // the master's start, unix seconds
+    let schemaVersion: Int      // the number of the last migration, as checked by the master
     let busy: Int               // per worker slot
     let threads: Int            // per worker slot
     let rateLimiter: Int        // RateLimiter.slots × RateLimiter.slotWidth
@@ -50,6 +52,8 @@ struct MetricsLayout: Sendable {
         rateLimited = block(1)
         reloadsFailed = block(1)
         prunesFailed = block(1)
+        startedAt = block(1)
+        schemaVersion = block(1)
         busy = block(MetricsLayout.maximumWorkers)
         threads = block(MetricsLayout.maximumWorkers)
         rateLimiter = block(RateLimiter.slots * RateLimiter.slotWidth)

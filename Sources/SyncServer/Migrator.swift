@@ -54,6 +54,11 @@ public enum Migrator {
         return files
     }
 
+    /// A migration's number: the digits its name starts with (`010_tenant_erasure.sql` is 10).
+    public static func number(of file: String) -> Int? {
+        Int(file.prefix { $0.isNumber })
+    }
+
     public struct Status {
         /// Applied, with when: (file, time as PostgreSQL prints it).
         public let applied: [(file: String, at: String)]

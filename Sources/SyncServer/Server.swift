@@ -14,6 +14,13 @@ public enum Server {
     /// applied, a schema that differs from the registry, tenants not walled in. `serve` refuses to start,
     /// a reload refuses to replace any worker, and `syncd config check` fails, on any of them.
     public static func preflight(configuration: Configuration, registry: Registry) -> [String] {
+        // libpq's messages run over several lines; each problem is one.
+        problems(configuration: configuration, registry: registry).map {
+            $0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        }
+    }
+
+    private static func problems(configuration: Configuration, registry: Registry) -> [String] {
         var problems = configuration.problems
         let connection: Connection
         do {

@@ -20,7 +20,7 @@ public enum Worker {
         let socket = try WorkerPool.inherited(ProcessSpawner.socketDescriptor)
         let layout = MetricsLayout(registry: registry)
         let board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: false)
-        let metrics = Metrics(board: board, layout: layout, workerSlot: slot)
+        let metrics = Metrics(board: board, layout: layout, workerSlot: slot, listening: socket)
         metrics.claimSlot(threads: configuration.workerThreads)
         let rateLimiter = RateLimiter(board: board, base: layout.rateLimiter)
         let pool = WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes,

@@ -307,4 +307,6 @@ struct Token: ParsableCommand {
     }
 }
 
+Build.version = Version.number
+Build.commit = buildCommit
 Syncd.main()

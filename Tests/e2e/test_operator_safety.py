@@ -194,3 +194,63 @@ def test_the_stacks_logs_rotate_and_go_on_in_fresh_files(tmp_path):
         return request_id in open(os.path.join(logs, name), errors="replace").read()
     assert eventually(lambda: written("sync.log") and written("nginx-access.log"), seconds=10)
     assert not written("sync.log.1") and not written("nginx-access.log.1")
+
+
+def test_metrics_say_what_runs_since_when_on_which_schema_and_what_waits():
+    text = requests.get(env("SYNC_HTTP_BASE_URL") + "/metrics", timeout=10).text
+    values = {line.split(" ")[0]: line.split(" ")[1] for line in text.splitlines() if line and not line.startswith("#")}
+    version = subprocess.run([env("SYNC_BIN"), "--version"], capture_output=True, text=True).stdout.split()
+    assert values[f'sync_build_info{{version="{version[0]}",commit="{version[1].strip("()")}"}}'] == "1"
+    assert 0 < time.time() - int(values["sync_start_time_seconds"]) < 86400
+    last = sorted(f for f in os.listdir(env("SYNC_SQL_DIR")) if f.endswith(".sql"))[-1]
+    assert values["sync_schema_version"] == str(int(last.split("_")[0]))
+    assert int(values["sync_listen_queue"]) >= 0 and int(values["sync_listen_queue_limit"]) > 0
+    for counter in ("sync_reloads_failed_total", "sync_prunes_failed_total"):
+        assert counter in values
+
+
+def test_what_nginx_answers_alone_reaches_the_metrics_through_mtail():
+    """nginx's own 404s and 413s never reach the service; mtail counts them from nginx's access log."""
+    import re
+
+    def counts():
+        text = requests.get(env("SYNC_MTAIL_URL") + "/metrics", timeout=10).text
+        return {(m.group(1), m.group(2)): float(m.group(3)) for m in
+                re.finditer(r'^sync_nginx_responses_total\{answered_by="(\w+)",status="(\d+)"\} (\S+)$', text, re.M)}
+
+    before = counts()
+    base, ca = env("SYNC_BASE_URL"), env("SYNC_CA_FILE")
+    assert requests.get(base + "/nowhere", verify=ca, timeout=10).status_code == 404
+    assert requests.post(base + API + "pull", data=b"x" * (11 << 20), verify=ca, timeout=30).status_code == 413
+    assert requests.post(base + API + "pull", json={}, verify=ca, timeout=10).status_code == 401
+
+    def counted():
+        now = counts()
+        return all(now.get(key, 0) >= before.get(key, 0) + 1
+                   for key in (("nginx", "404"), ("nginx", "413"), ("service", "401")))
+    assert eventually(counted, seconds=15), counts()
+
+
+def test_the_alert_rules_and_the_dashboard_check_out(tmp_path):
+    """promtool checks the rules and runs their unit tests; every dashboard query parses (as a rule) and
+    names only metrics the service or mtail exports."""
+    import json
+    import re
+    monitoring = os.path.join(os.path.dirname(__file__), "..", "..", "monitoring")
+    for args in (["check", "rules", "alerts.yml"], ["test", "rules", "alerts.test.yml"]):
+        result = subprocess.run(["promtool", *args], cwd=monitoring, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+    dashboard = json.load(open(os.path.join(monitoring, "dashboard.json")))
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    rules = tmp_path / "dashboard-queries.yml"
+    rules.write_text("groups:\n  - name: dashboard\n    rules:\n" + "".join(
+        f"      - record: dashboard_query_{i}\n        expr: {json.dumps(e.replace('$__rate_interval', '5m'))}\n"
+        for i, e in enumerate(expressions)))
+    result = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    exported = set(re.findall(r"^# TYPE (\w+)", requests.get(env("SYNC_HTTP_BASE_URL") + "/metrics", timeout=10).text, re.M))
+    exported |= {"sync_nginx_responses_total", "up"}
+    alerts = open(os.path.join(monitoring, "alerts.yml")).read()
+    for text in expressions + [alerts]:
+        for name in set(re.findall(r"\b(sync_\w+?)(?:_bucket)?\b(?![(\w])", text)):
+            assert name in exported, f"{name} is not a metric anyone exports"
