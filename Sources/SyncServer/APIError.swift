@@ -80,6 +80,10 @@ struct APIError: Error {
             return APIError(status: 404, code: "conflict_not_found", message: "no conflict with this id in your tenant")
         case .conflictAlreadyResolved:
             return APIError(status: 409, code: "conflict_resolved", message: "this conflict has been resolved already")
+        case .resetRequired:
+            return APIError(status: 410, code: "reset_required",
+                            message: "the server cannot continue from this lastSyncTimestamp (it was restored from a backup): "
+                                + "pull again without lastSyncTimestamp, then push your local changes again")
         case .lostInsertRace:
             return APIError(status: 409, code: "concurrent_write",
                             message: "the records changed while the push was applied; retry it")

@@ -8,4 +8,7 @@ enum StoreError: Error {
     case conflictNotFound
     /// The conflict was resolved already.
     case conflictAlreadyResolved
+    /// The device's position is one the server cannot continue from: after everything the server holds
+    /// (a restore from a backup, not yet marked), or in a range a marked restore lost.
+    case resetRequired
 }

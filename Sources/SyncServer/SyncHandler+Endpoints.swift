@@ -10,6 +10,9 @@ extension SyncHandler {
         let named = call.body["changes"]?.objectValue?.keys.filter { registry.entityType(named: $0) != nil } ?? []
         try require(.write, call.scope.denied(.write, named))
         let request = try PushRequest.parse(call.body, registry: registry, maxRecords: configuration.maximumPushRecords)
+        if let position = request.lastSyncTimestamp, call.tenant.lostPositions.contains(position) {
+            throw StoreError.resetRequired
+        }
         let idempotency = try idempotencyKey(call)
         let context = PushContext(tenant: call.tenant, subject: call.claims.subject, requestID: call.requestID,
                                   newID: { [unowned self] in UUIDText.random(using: &random) })
@@ -55,6 +58,9 @@ extension SyncHandler {
     func pull(_ call: Call) throws -> HTTPResponse {
         let request = try PullRequest.parse(call.body, registry: registry, limits: configuration.pageLimits, whenAbsent: readable(call))
         try require(.read, call.scope.denied(.read, request.entityTypes.map(\.name)))
+        if let position = request.since, call.tenant.lostPositions.contains(position) {
+            throw StoreError.resetRequired
+        }
         let page = try call.store.pull(request, tenant: call.tenant.id, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
         var body = recordsObject(page.records)

@@ -91,6 +91,10 @@ struct SyncStore {
         let clock = results.first.flatMap { result in
             result.withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
         }.map(Timestamp.init(microsecondsSinceEpoch:))
+        // No position the server handed out is past its clock: this one comes from a database that has
+        // since been restored from a backup. Answering the clock would move the device back in time. (A
+        // tenant that never changed has no clock; any position is then as good as the epoch.)
+        if let since = request.since, let clock, since > clock { throw StoreError.resetRequired }
         let hasMore = page.hasMore || cut
         let position = hasMore && written > 0 ? page.stamps[written - 1] : clock ?? request.since ?? .epoch
         return RecordPage(records: records, hasMore: hasMore, syncTimestamp: position.description)

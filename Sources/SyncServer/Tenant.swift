@@ -10,6 +10,8 @@ struct Tenant: Sendable {
     let rateLimit: Int?
     /// What a token without a `scope` claim may do.
     var defaultScope: Scope = .everything
+    /// Positions lost to restores from backups: a device holding one must reset.
+    var lostPositions: LostPositions = .none
 
     func strategy(for entityType: EntityType) -> ConflictStrategy {
         conflictStrategy ?? entityType.defaultConflictStrategy

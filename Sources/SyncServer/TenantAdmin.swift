@@ -53,6 +53,18 @@ public struct TenantAdmin {
         return removed
     }
 
+    /// After a restore from a backup: records, for every tenant, the positions the restore lost (after
+    /// the highest change stamp the restored data holds, up to now), so that devices holding one are told
+    /// to reset. Returns how many tenants were marked.
+    public func markRestore() throws -> Int {
+        try connection.execute("""
+            UPDATE tenants t SET
+                lost_after = t.lost_after || coalesce((SELECT (extract(epoch FROM c.last_change) * 1000000)::bigint
+                                                       FROM sync_clock c WHERE c.tenant_id = t.id), 0),
+                lost_until = t.lost_until || (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+            """).affectedRows
+    }
+
     public func setActive(_ id: String, _ active: Bool) throws {
         let rows = try connection.execute("UPDATE tenants SET active = $2 WHERE id = $1", [id, active ? "true" : "false"])
         guard rows.affectedRows == 1 else { throw Failure(description: "no tenant \(id)") }

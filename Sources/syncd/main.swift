@@ -10,7 +10,7 @@ struct Syncd: ParsableCommand {
         commandName: "syncd",
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
         version: Version.description,
-        subcommands: [Serve.self, ConfigCommand.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, WorkerCommand.self]
+        subcommands: [Serve.self, ConfigCommand.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, RestoreComplete.self, WorkerCommand.self]
     )
 }
 
@@ -163,6 +163,26 @@ struct Migrate: ParsableCommand {
         let applied = try Migrator.migrate(connection: database.connect(), directory: sqlDirectory ?? settings.sqlDirectory,
                                            serviceRole: serviceRole ?? settings.serviceRole)
         print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct RestoreComplete: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore-complete",
+        abstract: "Mark a restore from a backup, before the service serves the restored database.",
+        discussion: """
+            Devices remember positions from after the backup, which the restored database has forgotten. For \
+            every tenant this records the positions the restore lost; a device that comes back with one is \
+            answered 410 reset_required, and pulls from the start and pushes its local changes again. Run it \
+            once per restore (README, "Backups and restores").
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let marked = try TenantAdmin(connection: database.connect()).markRestore()
+        Log.info("restore marked", [("tenants", .int(Int64(marked)))])
+        print("restore marked for \(marked) tenants: devices holding positions from after the backup will be told to reset")
     }
 }
 

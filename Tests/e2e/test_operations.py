@@ -141,8 +141,19 @@ def own_service(*options, environment=None, log=None):
         yield service
     finally:
         if service.poll() is None:
+            # Its workers too: an orphaned worker serves the socket for up to a second, and the next
+            # test's service would find its answers on the same path.
+            try:
+                workers = [int(p) for p in open(f"/proc/{service.pid}/task/{service.pid}/children").read().split()]
+            except OSError:
+                workers = []
             service.kill()
             service.wait(10)
+            for worker in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(worker, signal.SIGKILL)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(env("SYNC_AUX_SOCKET"))
         if os.path.exists(board):
             os.unlink(board)
 

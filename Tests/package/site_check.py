@@ -5,6 +5,8 @@ self-signed snakeoil pair, issued to the container's host name, so it is not ver
     site_check.py push TOKEN NAME      push one end_user; prints its id and the request id
     site_check.py has TOKEN ID         exits 0 when a pull returns the record
     site_check.py load TOKEN SECONDS   pulls in a loop for SECONDS; prints the counts, exits 1 on any failure
+    site_check.py position TOKEN       pulls every page; prints the position to send next time
+    site_check.py from TOKEN POSITION  pulls from POSITION; prints the status and the error code, if any
 """
 import json
 import sys
@@ -45,6 +47,21 @@ def has(token, record_id):
     return 1
 
 
+def position(token):
+    cursor = None
+    for _ in range(100):
+        body = post(token, "pull", {"entityTypes": ["end_user"], **({"lastSyncTimestamp": cursor} if cursor else {})}).json()
+        cursor = body["syncTimestamp"]
+        if not body["hasMore"]:
+            break
+    print(cursor)
+
+
+def pull_from(token, cursor):
+    response = post(token, "pull", {"entityTypes": ["end_user"], "lastSyncTimestamp": cursor})
+    print(response.status_code, response.json().get("error", {}).get("code", "-"))
+
+
 def load(token, seconds):
     counts, failures = {}, []
     deadline = time.monotonic() + seconds
@@ -66,6 +83,10 @@ if __name__ == "__main__":
         push(token, sys.argv[3])
     elif command == "has":
         sys.exit(has(token, sys.argv[3]))
+    elif command == "position":
+        position(token)
+    elif command == "from":
+        pull_from(token, sys.argv[3])
     elif command == "load":
         sys.exit(load(token, float(sys.argv[3])))
     else:
