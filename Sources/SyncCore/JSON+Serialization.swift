@@ -7,7 +7,16 @@ extension JSON {
         return output
     }
 
-    public func write(to output: inout String) {
+    /// Compact JSON text with every object's members in key order: two documents that differ only in
+    /// whitespace, member order or number spelling (1.0, 1) have the same canonical text.
+    public var canonical: String {
+        var output = ""
+        output.reserveCapacity(64)
+        write(to: &output, sortingKeys: true)
+        return output
+    }
+
+    public func write(to output: inout String, sortingKeys: Bool = false) {
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
@@ -19,16 +28,17 @@ extension JSON {
             output += "["
             for (index, element) in elements.enumerated() {
                 if index > 0 { output += "," }
-                element.write(to: &output)
+                element.write(to: &output, sortingKeys: sortingKeys)
             }
             output += "]"
         case .object(let object):
             output += "{"
-            for (index, entry) in object.entries.enumerated() {
+            let entries = sortingKeys ? object.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : object.entries
+            for (index, entry) in entries.enumerated() {
                 if index > 0 { output += "," }
                 JSON.writeString(entry.key, to: &output)
                 output += ":"
-                entry.value.write(to: &output)
+                entry.value.write(to: &output, sortingKeys: sortingKeys)
             }
             output += "}"
         }

@@ -4,6 +4,9 @@ public struct PushItem: Equatable, Sendable {
     public let index: Int
     /// The record's id, lower-case; nil when the client sent none and the server assigns one.
     public let id: String?
+    /// The id as the client spelled it, when that differs from `id` (upper-case hex, say): the response
+    /// echoes it, so that a client keying its store by the string finds its record.
+    public var spelledID: String? = nil
     /// The version the client edited; nil for a blind write.
     public let version: Int64?
     /// The client-writable fields the client sent, by JSON name, normalised (id and version excluded).
@@ -77,6 +80,7 @@ extension PushItem {
             return nil
         }
         var id: String?
+        var spelledID: String?
         var version: Int64?
         var values = JSONObject()
         for (key, raw) in object.entries {
@@ -110,13 +114,15 @@ extension PushItem {
                 report(key, fieldName == SyncFields.idName ? "must be a UUID string or null" : problem.message)
             case .success(let normalized):
                 switch fieldName {
-                case SyncFields.idName: id = normalized.stringValue
+                case SyncFields.idName:
+                    id = normalized.stringValue
+                    if let sent = value.stringValue, sent != id { spelledID = sent }
                 case SyncFields.versionName: version = normalized.intValue
                 default: if field.access == .writable { values[fieldName] = normalized }
                 }
             }
         }
         guard issues.count == issuesBefore else { return nil }
-        return PushItem(index: index, id: id, version: version, values: values)
+        return PushItem(index: index, id: id, spelledID: spelledID, version: version, values: values)
     }
 }

@@ -7,7 +7,7 @@ public struct ConflictReport: Equatable, Sendable {
     }
 
     public let entityType: String
-    public let id: String
+    public var id: String
     public let strategy: ConflictStrategy
     public let clientVersion: Int64
     public let serverVersion: Int64

@@ -13,7 +13,8 @@ struct PushContext {
 /// A push's Idempotency-Key, with the body it came with.
 struct IdempotencyKey {
     let key: String
-    let body: String
+    /// The request in canonical form (JSON.canonical), what a retry must match.
+    let request: String
     let lifetimeSeconds: Int
 
     /// A key is 1 to 255 visible ASCII characters.

@@ -51,7 +51,7 @@ extension SyncHandler {
             throw APIError(status: 400, code: "invalid_idempotency_key",
                            message: "an Idempotency-Key is 1 to 255 visible ASCII characters")
         }
-        return IdempotencyKey(key: key, body: String(decoding: call.request.body, as: UTF8.self),
+        return IdempotencyKey(key: key, request: call.body.canonical,
                               lifetimeSeconds: configuration.idempotencyLifetimeSeconds)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 import SyncCore
 
@@ -9,7 +10,7 @@ extension SyncStore {
     ) throws -> PushOutcome {
         try connection.transaction {
             let tenant = context.tenant.id
-            if let idempotency, let stored = try claim(idempotency, tenant: tenant) {
+            if let idempotency, let stored = try claim(idempotency, tenant: tenant, subject: context.subject ?? "") {
                 return .replayed(stored)
             }
             try nameWriter(context)
@@ -22,29 +23,30 @@ extension SyncStore {
             let body = render(result)
             if let idempotency {
                 try connection.execute(prepared: "idempotency.save",
-                                       "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2",
-                                       [tenant, idempotency.key, body])
+                                       "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2 AND subject = $4",
+                                       [tenant, idempotency.key, body, context.subject ?? ""])
             }
             return .applied(body, result)
         }
     }
 
-    /// Takes the key for this push, or returns the response stored for it. Waits while another
-    /// transaction holds the same key, so concurrent retries apply once.
-    private func claim(_ idempotency: IdempotencyKey, tenant: String) throws -> String? {
+    /// Takes the device's key for this push, or returns the response stored for it. Waits while another
+    /// transaction holds the same key, so concurrent retries apply once. The request is compared in its
+    /// canonical form, so a retry that differs only in whitespace or member order is the same request.
+    private func claim(_ idempotency: IdempotencyKey, tenant: String, subject: String) throws -> String? {
         let claimed = try connection.execute(prepared: "idempotency.claim", """
-            INSERT INTO idempotency_keys AS k (tenant_id, key, request_hash) \
-            VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex')) \
-            ON CONFLICT (tenant_id, key) DO UPDATE \
+            INSERT INTO idempotency_keys AS k (tenant_id, subject, key, request_hash) \
+            VALUES ($1, $5, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex')) \
+            ON CONFLICT (tenant_id, subject, key) DO UPDATE \
                 SET request_hash = EXCLUDED.request_hash, response = NULL, created_at = clock_timestamp() \
                 WHERE k.created_at < clock_timestamp() - make_interval(secs => $4::integer) \
             RETURNING true
-            """, [tenant, idempotency.key, idempotency.body, String(idempotency.lifetimeSeconds)])
+            """, [tenant, idempotency.key, idempotency.request, String(idempotency.lifetimeSeconds), subject])
         if claimed.rowCount == 1 { return nil }
         let stored = try connection.execute(prepared: "idempotency.read", """
             SELECT request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex'), response \
-            FROM idempotency_keys WHERE tenant_id = $1 AND key = $2
-            """, [tenant, idempotency.key, idempotency.body])
+            FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND subject = $4
+            """, [tenant, idempotency.key, idempotency.request, subject])
         guard stored.bool(row: 0, column: 0) == true, let response = stored.string(row: 0, column: 1) else {
             throw StoreError.idempotencyKeyReused
         }
@@ -87,8 +89,12 @@ extension SyncStore {
                     marked[SyncFields.syncStatusName] = .string("conflict")
                     rows[index] = JSON.object(marked).serialized
                 }
+                if let spelled = items[index].item.spelledID, let row = rows[index] {
+                    rows[index] = row.replacingOccurrences(of: "\"id\":\"\(id)\"", with: "\"id\":\"\(spelled)\"")
+                }
                 if var conflict = plan.conflict, let server = serverCopy {
                     conflict.conflictID = try record(conflict, client: items[index].item.values, server: server, context: context)
+                    if let spelled = items[index].item.spelledID { conflict.id = spelled }
                     result.conflicts.append(conflict)
                 }
             }

@@ -67,3 +67,26 @@ def test_invalid_key(client):
     response = push_with_key(client, "x" * 256, {"end_user": [{"name": "A"}]})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
+
+
+def test_a_retry_that_differs_only_in_spelling_is_the_same_request(client, tenant):
+    """Whitespace, member order and number spelling are not the request: the retry replays."""
+    key = str(uuid.uuid4())
+    first = client.post("push", None, raw='{"changes":{"end_user":[{"name":"Once","server_synced":0}]}}',
+                        headers={"Idempotency-Key": key})
+    again = client.post("push", None, raw='{ "changes" : { "end_user" : [ { "server_synced" : 0.0, "name" : "Once" } ] } }\n',
+                        headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
+    assert sql("SELECT count(*) FROM end_user WHERE tenant_id = :'p1'", tenant) == "1"
+
+
+def test_keys_are_per_device(make_client):
+    """Two devices of one tenant that pick the same key do not answer each other's pushes."""
+    tenant = new_tenant()
+    key = str(uuid.uuid4())
+    a, b = make_client(tenant=tenant, sub="device-a"), make_client(tenant=tenant, sub="device-b")
+    assert push_with_key(a, key, {"end_user": [{"name": "from a"}]}).status_code == 200
+    other = push_with_key(b, key, {"end_user": [{"name": "from b"}]})
+    assert other.status_code == 200 and "Idempotent-Replayed" not in other.headers
+    assert sorted(u["name"] for u in a.pull().json()["data"]["end_user"]) == ["from a", "from b"]

@@ -184,3 +184,17 @@ def test_a_direct_delete_becomes_a_tombstone_every_device_receives(client, tenan
     pulled = client.pull().json()["data"]
     assert [(u["id"], u["is_deleted"], u["version"]) for u in pulled["end_user"]] == [(user["id"], 1, 2)]
     assert [(i["id"], i["status"]) for i in pulled["interactions"]] == [(interaction["id"], "cancelled")]
+
+
+def test_a_push_answers_ids_as_the_client_spelled_them(make_client):
+    """Swift's uuidString is upper-case: the push's answer keeps it (records and conflicts), the store
+    keeps one canonical, lower-case form, and pulls return that."""
+    client = make_client(strategy="manual")
+    upper = str(uuid.uuid4()).upper()
+    created = client.push({"end_user": [{"id": upper, "name": "Upper"}]}).json()
+    assert created["data"][0]["id"] == upper
+    assert client.push({"end_user": [{"id": upper.lower(), "name": "second", "version": 1}]}).json()["data"][0]["id"] == upper.lower()
+    stale = client.push({"end_user": [{"id": upper, "name": "stale", "version": 1}]}).json()
+    assert stale["data"][0]["id"] == upper and stale["conflicts"][0]["id"] == upper
+    pulled = client.pull(since="1970-01-01T00:00:00Z").json()["data"]["end_user"]
+    assert [u["id"] for u in pulled] == [upper.lower()]
