@@ -10,7 +10,7 @@ public struct PushItem: Equatable, Sendable {
     /// The version the client edited; nil for a blind write.
     public let version: Int64?
     /// The client-writable fields the client sent, by JSON name, normalised (id and version excluded).
-    public let values: JSONObject
+    public var values: JSONObject
 }
 
 /// The records of one entity type in a push.

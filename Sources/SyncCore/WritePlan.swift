@@ -37,6 +37,35 @@ public struct ConflictReport: Equatable, Sendable {
     }
 }
 
+/// The server's side of edit times: when the push arrived, and how far ahead of that a device's clock
+/// may run before its `updatedAt` is not believed. Device clocks drift and are set wrong; an edit stamped
+/// years ahead would otherwise win every last-write-wins conflict until then.
+public struct EditClock: Sendable {
+    /// When the server received the push; nil where it is not known (no clamp, no stand-in time).
+    public let receivedAt: Timestamp?
+    public let toleranceMicroseconds: Int64
+
+    public init(receivedAt: Timestamp?, toleranceSeconds: Int) {
+        self.receivedAt = receivedAt
+        self.toleranceMicroseconds = Int64(toleranceSeconds) * 1_000_000
+    }
+
+    public static let unknown = EditClock(receivedAt: nil, toleranceSeconds: 60)
+}
+
+/// A client `updatedAt` too far ahead of the server's clock, stored as the time the push arrived.
+public struct ClockClamp: Equatable, Sendable {
+    public let entityType: String
+    public var id: String
+    public let sent: Timestamp
+    public let stored: Timestamp
+
+    public var json: JSON {
+        .object(JSONObject([("entityType", .string(entityType)), ("id", .string(id)),
+                            ("sentUpdatedAt", .string(sent.description)), ("storedUpdatedAt", .string(stored.description))]))
+    }
+}
+
 /// What to do with one pushed record, decided from the record and the locked server copy.
 public struct WritePlan: Equatable, Sendable {
     public enum Action: Equatable, Sendable {
@@ -52,11 +81,32 @@ public struct WritePlan: Equatable, Sendable {
 
     public let action: Action
     public let conflict: ConflictReport?
+    /// Set when the client's `updatedAt` was ahead of the server's clock beyond the tolerance.
+    public var clamped: ClockClamp? = nil
 
     /// Decides how a pushed record is applied. `stored` is the server copy (all fields by JSON name),
     /// read under a row lock in the same transaction, or nil when no record has this id.
     public static func decide(
-        item: PushItem, id: String, stored: JSONObject?, entityType: EntityType, strategy: ConflictStrategy
+        item: PushItem, id: String, stored: JSONObject?, entityType: EntityType, strategy: ConflictStrategy,
+        clock: EditClock = .unknown
+    ) -> Result<WritePlan, ValidationIssue> {
+        var item = item
+        var clamp: ClockClamp?
+        if let receivedAt = clock.receivedAt, let sent = item.values[SyncFields.updatedAtName]?.stringValue.flatMap(Timestamp.init(iso8601:)),
+           sent.microsecondsSinceEpoch > receivedAt.microsecondsSinceEpoch + clock.toleranceMicroseconds {
+            item.values[SyncFields.updatedAtName] = .string(receivedAt.description)
+            clamp = ClockClamp(entityType: entityType.name, id: id, sent: sent, stored: receivedAt)
+        }
+        return decideBelieving(item: item, id: id, stored: stored, entityType: entityType, strategy: strategy, receivedAt: clock.receivedAt)
+            .map { plan in
+                var plan = plan
+                plan.clamped = clamp
+                return plan
+            }
+    }
+
+    private static func decideBelieving(
+        item: PushItem, id: String, stored: JSONObject?, entityType: EntityType, strategy: ConflictStrategy, receivedAt: Timestamp?
     ) -> Result<WritePlan, ValidationIssue> {
         guard let stored else {
             return createdRecord(item: item, id: id, entityType: entityType).map {
@@ -73,14 +123,15 @@ public struct WritePlan: Equatable, Sendable {
             ConflictReport(entityType: entityType.name, id: id, strategy: strategy,
                            clientVersion: clientVersion, serverVersion: serverVersion, winner: winner)
         }
-        let clientCopy = synced(replacement(stored, with: item.values, entityType: entityType), version: serverVersion + 1)
+        // Omitted fields keep their stored values under every strategy; only an explicit null clears one.
+        let clientCopy = synced(overlay(stored, with: item.values, entityType: entityType), version: serverVersion + 1)
         switch strategy {
         case .serverWins:
             return .success(WritePlan(action: .keep, conflict: report(.server)))
         case .clientWins:
             return .success(WritePlan(action: .update(clientCopy, expectedVersion: serverVersion), conflict: report(.client)))
         case .lastWriteWins:
-            if clientEditIsLater(item: item, stored: stored) {
+            if clientEditIsLater(item: item, stored: stored, receivedAt: receivedAt) {
                 return .success(WritePlan(action: .update(clientCopy, expectedVersion: serverVersion), conflict: report(.client)))
             }
             return .success(WritePlan(action: .keep, conflict: report(.server)))
@@ -101,7 +152,7 @@ public struct WritePlan: Equatable, Sendable {
         let serverVersion = stored[SyncFields.versionName]?.intValue ?? 1
         switch resolution {
         case .client:
-            return synced(replacement(stored, with: clientValues, entityType: entityType), version: serverVersion + 1)
+            return synced(overlay(stored, with: clientValues, entityType: entityType), version: serverVersion + 1)
         case .merged:
             return synced(overlay(stored, with: merged ?? clientValues, entityType: entityType), version: serverVersion + 1)
         case .server, .open:
@@ -109,10 +160,10 @@ public struct WritePlan: Equatable, Sendable {
         }
     }
 
-    /// The client's edit time against the server copy's; a client that sent none does not win.
-    static func clientEditIsLater(item: PushItem, stored: JSONObject) -> Bool {
-        guard let clientText = item.values[SyncFields.updatedAtName]?.stringValue,
-              let clientTime = Timestamp(iso8601: clientText)
+    /// The client's edit time against the server copy's. A client that sent none edited when the push
+    /// arrived, as far as anyone can tell (the seed's rule); where that is not known either, it does not win.
+    static func clientEditIsLater(item: PushItem, stored: JSONObject, receivedAt: Timestamp?) -> Bool {
+        guard let clientTime = item.values[SyncFields.updatedAtName]?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? receivedAt
         else { return false }
         guard let serverText = stored[SyncFields.updatedAtName]?.stringValue,
               let serverTime = Timestamp(iso8601: serverText)
@@ -146,22 +197,6 @@ public struct WritePlan: Equatable, Sendable {
         var record = JSONObject()
         for field in entityType.fields where field.access != .databaseManaged {
             record[field.name] = values[field.name] ?? stored[field.name] ?? .null
-        }
-        return record
-    }
-
-    /// The client copy: fields it omits take their defaults (null where there is none), except
-    /// required fields, which keep the server's value because they cannot be empty.
-    static func replacement(_ stored: JSONObject, with values: JSONObject, entityType: EntityType) -> JSONObject {
-        var record = JSONObject()
-        for field in entityType.fields where field.access != .databaseManaged {
-            if let value = values[field.name] {
-                record[field.name] = value
-            } else if field.access == .writable, field.name != SyncFields.idName, field.name != SyncFields.versionName {
-                record[field.name] = field.defaultValue ?? (field.isNullable ? .null : stored[field.name] ?? .null)
-            } else {
-                record[field.name] = stored[field.name] ?? .null
-            }
         }
         return record
     }

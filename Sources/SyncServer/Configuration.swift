@@ -49,6 +49,9 @@ public struct Configuration: Sendable {
     public var logRetentionDays: Int
     /// Requests per second per tenant (burst the same) for tenants without their own limit; 0 is unlimited.
     public var defaultRateLimit: Int
+    /// How far ahead of the server's clock a device's `updatedAt` is believed; later ones are stored as the
+    /// time the push arrived (and said so in the response).
+    public var clockSkewSeconds: Int
     /// The shared metrics and rate-limit file; one per service.
     public var scoreboardPath: String
     /// One JSON line per request on standard error.
@@ -102,6 +105,7 @@ public struct Configuration: Sendable {
             idempotencyLifetimeSeconds: read.integer("SYNC_IDEMPOTENCY_TTL_SECONDS", default: 86_400, in: 60...(365 * 86_400)),
             logRetentionDays: read.integer("SYNC_LOG_RETENTION_DAYS", default: 30, in: 1...36_500),
             defaultRateLimit: read.integer("SYNC_DEFAULT_RATE_LIMIT", default: 0, in: 0...1_000_000),
+            clockSkewSeconds: read.integer("SYNC_CLOCK_SKEW_SECONDS", default: 60, in: 0...86_400),
             scoreboardPath: read.string("SYNC_SCOREBOARD", default: "/dev/shm/syncd-scoreboard"),
             logRequests: read.flag("SYNC_LOG_REQUESTS", default: true),
             logLevel: read.choice("SYNC_LOG_LEVEL", default: .info, choices: ["info", "error"], parse: Log.Level.init(name:)),

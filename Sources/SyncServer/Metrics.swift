@@ -43,6 +43,7 @@ final class Metrics: Sendable {
     func rateLimited() { board.add(layout.rateLimited) }
     func workerRestarted() { board.add(layout.workerRestarts) }
     func reloadFailed() { board.add(layout.reloadsFailed) }
+    func clocksClamped(_ count: Int) { if count > 0 { board.add(layout.clocksClamped, UInt64(count)) } }
     func masterStarted(at seconds: UInt64) { board.store(layout.startedAt, seconds) }
     func schemaChecked(version: UInt64) { board.store(layout.schemaVersion, version) }
     func pruneFailed() { board.add(layout.prunesFailed) }
@@ -118,6 +119,7 @@ final class Metrics: Sendable {
         single("sync_database_errors_total", "counter", "Requests that failed because the database was unavailable or failed.", board.load(layout.databaseErrors))
         single("sync_rate_limited_total", "counter", "Requests refused with 429 because their tenant was over its rate.", board.load(layout.rateLimited))
         single("sync_worker_restarts_total", "counter", "Worker processes the master replaced after they exited.", board.load(layout.workerRestarts))
+        single("sync_client_clocks_clamped_total", "counter", "Pushed records whose updatedAt was ahead of the server's clock beyond SYNC_CLOCK_SKEW_SECONDS, stored as the time the push arrived.", board.load(layout.clocksClamped))
         single("sync_reloads_failed_total", "counter", "Reloads refused because the new settings failed their check; the old workers kept serving.", board.load(layout.reloadsFailed))
         single("sync_prunes_failed_total", "counter", "Runs of the master's minutely pruning of history and idempotency keys that failed.", board.load(layout.prunesFailed))
         var busy: UInt64 = 0

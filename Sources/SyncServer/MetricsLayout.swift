@@ -24,6 +24,7 @@ struct MetricsLayout: Sendable {
     let workerRestarts: Int
     let rateLimited: Int
     let reloadsFailed: Int
+    let clocksClamped: Int
     let prunesFailed: Int
     let startedAt: Int          // the master's start, unix seconds
     let schemaVersion: Int      // the number of the last migration, as checked by the master
@@ -51,6 +52,7 @@ struct MetricsLayout: Sendable {
         workerRestarts = block(1)
         rateLimited = block(1)
         reloadsFailed = block(1)
+        clocksClamped = block(1)
         prunesFailed = block(1)
         startedAt = block(1)
         schemaVersion = block(1)

@@ -8,6 +8,8 @@ struct PushContext {
     let requestID: String?
     /// Makes the id of a record pushed without one.
     let newID: () -> String
+    /// When the push arrived, and how far ahead of it a device's edit time is believed.
+    var clock: EditClock = .unknown
 }
 
 /// A push's Idempotency-Key, with the body it came with.

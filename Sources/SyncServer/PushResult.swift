@@ -5,4 +5,6 @@ struct PushResult {
     /// Row JSON texts, entity types in registry order, items in request order.
     var records: [String] = []
     var conflicts: [ConflictReport] = []
+    /// Edit times too far ahead of the server's clock, stored as the time the push arrived.
+    var clamps: [ClockClamp] = []
 }

@@ -14,8 +14,10 @@ extension SyncHandler {
             throw StoreError.resetRequired
         }
         let idempotency = try idempotencyKey(call)
-        let context = PushContext(tenant: call.tenant, subject: call.claims.subject, requestID: call.requestID,
+        var context = PushContext(tenant: call.tenant, subject: call.claims.subject, requestID: call.requestID,
                                   newID: { [unowned self] in UUIDText.random(using: &random) })
+        context.clock = EditClock(receivedAt: Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000)),
+                                  toleranceSeconds: configuration.clockSkewSeconds)
         let position = (request.lastSyncTimestamp ?? .epoch).description
         var attempt = 1
         while true {
@@ -23,6 +25,7 @@ extension SyncHandler {
                 let outcome = try call.store.push(request, context: context, idempotency: idempotency) { result in
                     var text = "{\"success\":true,\"data\":[" + result.records.joined(separator: ",") + "],\"conflicts\":"
                     text += JSON.array(result.conflicts.map(\.json)).serialized
+                    if !result.clamps.isEmpty { text += ",\"clockClamped\":" + JSON.array(result.clamps.map(\.json)).serialized }
                     return text + ",\"syncTimestamp\":\"\(position)\"}"
                 }
                 switch outcome {
@@ -31,6 +34,7 @@ extension SyncHandler {
                     trace.conflicts = result.conflicts.count
                     for batch in request.batches { metrics.pushed(batch.entityType.name, batch.items.count) }
                     for conflict in result.conflicts { metrics.conflict(conflict.strategy) }
+                    metrics.clocksClamped(result.clamps.count)
                     return JSONResponse.ok(body)
                 case .replayed(let body):
                     var response = JSONResponse.ok(body)

@@ -67,7 +67,8 @@ extension SyncStore {
             var plans: [(index: Int, plan: WritePlan)] = []
             for index in round {
                 let (item, id) = items[index]
-                switch WritePlan.decide(item: item, id: id, stored: stored[id], entityType: batch.entityType, strategy: strategy) {
+                switch WritePlan.decide(item: item, id: id, stored: stored[id], entityType: batch.entityType, strategy: strategy,
+                                        clock: context.clock) {
                 case .failure(let issue): issues.append(issue)
                 case .success(let plan): plans.append((index, plan))
                 }
@@ -88,6 +89,10 @@ extension SyncStore {
                     var marked = serverCopy ?? JSONObject()
                     marked[SyncFields.syncStatusName] = .string("conflict")
                     rows[index] = JSON.object(marked).serialized
+                }
+                if var clamp = plan.clamped {
+                    if let spelled = items[index].item.spelledID { clamp.id = spelled }
+                    result.clamps.append(clamp)
                 }
                 if let spelled = items[index].item.spelledID, let row = rows[index] {
                     rows[index] = row.replacingOccurrences(of: "\"id\":\"\(id)\"", with: "\"id\":\"\(spelled)\"")

@@ -79,7 +79,7 @@ final class WritePlanTests: XCTestCase {
         let plan = decide(item(version: 2, [("name", .string("Client"))]), stored: stored, .clientWins)
         let record = try XCTUnwrap(written(plan))
         XCTAssertEqual(record["name"], .string("Client"))
-        XCTAssertEqual(record["email"], .null, "the client copy replaces the server's: an omitted field is cleared")
+        XCTAssertEqual(record["email"], .string("server@example.com"), "an omitted field keeps its stored value")
         XCTAssertEqual(record["version"], .int(4))
         XCTAssertEqual(plan.conflict?.winner, .client)
     }
@@ -101,7 +101,27 @@ final class WritePlanTests: XCTestCase {
         let tie = item(version: 2, [("name", .string("Tie")), ("updatedAt", .string("2024-01-01T13:00:00.000000+01:00"))])
         XCTAssertEqual(decide(tie, stored: stored, .lastWriteWins).action, .keep, "a tie keeps the server's copy")
         let undated = item(version: 2, [("name", .string("No time"))])
-        XCTAssertEqual(decide(undated, stored: stored, .lastWriteWins).action, .keep)
+        XCTAssertEqual(decide(undated, stored: stored, .lastWriteWins).action, .keep, "no edit time and no arrival time")
+    }
+
+    func testLastWriteWinsWithoutAnEditTimeUsesWhenThePushArrived() {
+        let undated = item(version: 2, [("name", .string("No time"))])
+        let arrived = EditClock(receivedAt: Timestamp(iso8601: "2024-01-02T00:00:00Z"), toleranceSeconds: 60)
+        let plan = try? WritePlan.decide(item: undated, id: id, stored: stored, entityType: user, strategy: .lastWriteWins, clock: arrived).get()
+        XCTAssertEqual(plan?.conflict?.winner, .client)
+        XCTAssertNil(plan?.clamped)
+    }
+
+    func testAnEditTimeFarAheadOfTheServersClockIsStoredAsTheArrivalTime() throws {
+        let fast = item(version: 2, [("name", .string("From 2030")), ("updatedAt", .string("2030-01-01T00:00:00Z"))])
+        let now = try XCTUnwrap(Timestamp(iso8601: "2026-11-30T00:00:00Z"))
+        let plan = try WritePlan.decide(item: fast, id: id, stored: stored, entityType: user, strategy: .lastWriteWins,
+                                        clock: EditClock(receivedAt: now, toleranceSeconds: 60)).get()
+        XCTAssertEqual(plan.clamped, ClockClamp(entityType: "end_user", id: id, sent: try XCTUnwrap(Timestamp(iso8601: "2030-01-01T00:00:00Z")), stored: now))
+        XCTAssertEqual(written(plan)?["updatedAt"], .string(now.description))
+        let withinTolerance = item(version: 2, [("name", .string("Slightly fast")), ("updatedAt", .string("2026-11-30T00:00:59Z"))])
+        XCTAssertNil(try WritePlan.decide(item: withinTolerance, id: id, stored: stored, entityType: user, strategy: .lastWriteWins,
+                                          clock: EditClock(receivedAt: now, toleranceSeconds: 60)).get().clamped)
     }
 
     func testHigherVersionThanServerIsAConflictToo() {

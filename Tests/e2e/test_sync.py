@@ -1,4 +1,5 @@
 """Records, transformations, conflicts, tenants and direct writes, through nginx."""
+import time
 import uuid
 
 import pytest
@@ -93,8 +94,9 @@ def conflict_setup(make_client, strategy):
 
 @pytest.mark.parametrize("strategy,client_time,expected_name,expected_email,winner", [
     ("server-wins", "2024-01-01T12:00:00Z", "Server edit", "orig@example.com", "server"),
-    ("client-wins", "2024-01-01T09:00:00Z", "Stale edit", None, "client"),
-    ("last-write-wins", "2024-01-01T12:00:00Z", "Stale edit", None, "client"),
+    # A stale edit that wins stores what it sent; the fields it omits keep their values (issue 12, probe 3).
+    ("client-wins", "2024-01-01T09:00:00Z", "Stale edit", "orig@example.com", "client"),
+    ("last-write-wins", "2024-01-01T12:00:00Z", "Stale edit", "orig@example.com", "client"),
     ("last-write-wins", "2024-01-01T10:30:00Z", "Server edit", "orig@example.com", "server"),
     ("last-write-wins", "2024-01-01T11:00:00Z", "Server edit", "orig@example.com", "server"),
     ("merge", "2024-01-01T09:00:00Z", "Stale edit", "orig@example.com", "merged"),
@@ -198,3 +200,45 @@ def test_a_push_answers_ids_as_the_client_spelled_them(make_client):
     assert stale["data"][0]["id"] == upper and stale["conflicts"][0]["id"] == upper
     pulled = client.pull(since="1970-01-01T00:00:00Z").json()["data"]["end_user"]
     assert [u["id"] for u in pulled] == [upper.lower()]
+
+
+def test_a_seed_style_edit_wins_under_last_write_wins(make_client):
+    """The seed's client sends `version: 1` and no `updatedAt` with every edit: after the first, each is
+    stale, and without an edit time it edited when its push arrived (the seed's rule), so it wins."""
+    device = make_client()
+    record = device.push({"end_user": [{"id": None, "name": "First", "version": 1}]}).json()["data"][0]
+    assert device.push({"end_user": [{"id": record["id"], "name": "Second", "version": 1}]}).json()["data"][0]["name"] == "Second"
+    third = device.push({"end_user": [{"id": record["id"], "name": "Third", "version": 1}]}).json()
+    assert third["conflicts"][0]["winner"] == "client" and third["data"][0]["name"] == "Third"
+
+
+def test_a_stale_push_of_some_fields_keeps_the_others(make_client):
+    """Under client-wins, {"id", "version": 1} alone changes nothing it does not name (issue 12, probe 3)."""
+    device = make_client(strategy="client-wins")
+    user = device.push({"end_user": [{"name": "Kept", "email": "kept@example.com"}]}).json()["data"][0]
+    device.push({"end_user": [{"id": user["id"], "name": "Edited", "version": 1}]})
+    call = device.push({"interactions": [{"type": "call", "title": "Title", "date": "2024-01-01T10:00:00Z",
+                                          "client_user_id": user["id"], "status": "completed"}]}).json()["data"][0]
+    device.push({"interactions": [{"id": call["id"], "type": "call", "version": 1}]})
+    device.push({"interactions": [{"id": call["id"], "version": 1}]})
+    stale_user = device.push({"end_user": [{"id": user["id"], "version": 1}]}).json()["data"][0]
+    assert (stale_user["name"], stale_user["email"]) == ("Edited", "kept@example.com")
+    stale_call = device.pull().json()["data"]["interactions"][0]
+    assert (stale_call["title"], stale_call["date"][:10], stale_call["client_user_id"], stale_call["status"]) == \
+        ("Title", "2024-01-01", user["id"], "completed")
+
+
+def test_a_device_clock_years_fast_does_not_win_every_conflict(make_client):
+    """A device four years fast pushes an edit stamped 2030; a device with a right clock then edits the
+    same record from the same base version and wins, and the first is told its clock was wrong."""
+    tenant = new_tenant()
+    fast, right = make_client(tenant=tenant, sub="fast"), make_client(tenant=tenant, sub="right")
+    record = right.push({"end_user": [{"name": "Base"}]}).json()["data"][0]
+    ahead = fast.push({"end_user": [{"id": record["id"], "name": "From 2030", "version": 1,
+                                     "updatedAt": "2030-01-01T00:00:00Z"}]}).json()
+    assert ahead["clockClamped"][0]["sentUpdatedAt"].startswith("2030-01-01T00:00:00")
+    assert ahead["data"][0]["updatedAt"] < "2027"
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
+    later = right.push({"end_user": [{"id": record["id"], "name": "Right clock", "version": 1, "updatedAt": now}]}).json()
+    assert later["conflicts"][0]["winner"] == "client" and later["data"][0]["name"] == "Right clock"
+    assert "clockClamped" not in later
