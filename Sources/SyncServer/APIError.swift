@@ -80,6 +80,11 @@ struct APIError: Error {
             return APIError(status: 404, code: "conflict_not_found", message: "no conflict with this id in your tenant")
         case .conflictAlreadyResolved:
             return APIError(status: 409, code: "conflict_resolved", message: "this conflict has been resolved already")
+        case .recordChangedSinceConflict(let current):
+            return APIError(status: 409, code: "record_changed",
+                            message: "the record changed after this conflict was recorded: resolving with the client's copy would undo a newer edit; "
+                                + "the current copy is in details (resolve with \"server\" to keep it, or push a new edit)",
+                            details: .array([(try? JSON.parse(current)) ?? .null]))
         case .resetRequired:
             return APIError(status: 410, code: "reset_required",
                             message: "the server cannot continue from this lastSyncTimestamp (it was restored from a backup): "

@@ -22,7 +22,7 @@ extension SyncStore {
         try connection.transaction {
             let tenant = context.tenant.id
             let conflict = try connection.execute(prepared: "conflict.lock", """
-                SELECT entity_type, record_id::text, client_payload::text, outcome FROM sync_conflicts \
+                SELECT entity_type, record_id::text, client_payload::text, outcome, server_version FROM sync_conflicts \
                 WHERE tenant_id = $1 AND id = $2::bigint FOR UPDATE
                 """, [tenant, String(request.conflictID)])
             guard conflict.rowCount == 1, let typeName = conflict.string(row: 0, column: 0),
@@ -39,6 +39,9 @@ extension SyncStore {
                                                 [tenant, SQLValue.uuidArray([recordID])], binaryResults: true)
             guard locked.rowCount == 1 else { throw StoreError.conflictNotFound }
             let stored = try statements.coding.record(locked, row: 0)
+            if request.resolution != .server, stored[SyncFields.versionName]?.intValue != conflict.int(row: 0, column: 4) {
+                throw StoreError.recordChangedSinceConflict(current: try statements.coding.json(locked, row: 0))
+            }
             let record = WritePlan.resolve(request.resolution, stored: stored, clientValues: clientValues, merged: merged, entityType: entityType)
             let version = stored[SyncFields.versionName]?.intValue ?? 1
             let written = try connection.execute(prepared: "\(typeName).update", statements.update,

@@ -153,11 +153,20 @@ extension SyncStore {
     }
 
     /// Stores a conflict in `sync_conflicts`; returns its id.
+    /// Records the conflict; returns its id. The same change pushed again against the same version while
+    /// its conflict is still open is that conflict, not a second one.
     private func record(_ conflict: ConflictReport, client: JSONObject, server: JSONObject, context: PushContext) throws -> Int64 {
         let rows = try connection.execute(prepared: "conflict.record", """
-            INSERT INTO sync_conflicts (tenant_id, entity_type, record_id, client_version, server_version, \
-                client_payload, server_payload, strategy, outcome, pushed_by, request_id) \
-            VALUES ($1, $2, $3::uuid, $4::integer, $5::integer, $6::jsonb, $7::jsonb, $8, $9, $10, $11) RETURNING id
+            WITH open AS ( \
+                SELECT id FROM sync_conflicts WHERE $9 = 'open' AND tenant_id = $1 AND outcome = 'open' AND entity_type = $2 \
+                    AND record_id = $3::uuid AND client_version = $4::integer AND server_version = $5::integer \
+                    AND client_payload = $6::jsonb LIMIT 1), \
+            added AS ( \
+                INSERT INTO sync_conflicts (tenant_id, entity_type, record_id, client_version, server_version, \
+                    client_payload, server_payload, strategy, outcome, pushed_by, request_id) \
+                SELECT $1, $2, $3::uuid, $4::integer, $5::integer, $6::jsonb, $7::jsonb, $8, $9, $10, $11 \
+                WHERE NOT EXISTS (SELECT 1 FROM open) RETURNING id) \
+            SELECT id FROM open UNION ALL SELECT id FROM added
             """, [context.tenant.id, conflict.entityType, conflict.id, String(conflict.clientVersion), String(conflict.serverVersion),
                   JSON.object(client).serialized, JSON.object(server).serialized, conflict.strategy.rawValue,
                   conflict.winner.rawValue, context.subject, context.requestID])

@@ -89,3 +89,26 @@ def test_prune_honours_retention(client, tenant):
     output = cli("prune")
     assert "removed" in output
     assert sql("SELECT count(*) FROM sync_log WHERE tenant_id = :'p1'", tenant) == "0"
+
+
+def test_a_resolution_never_overwrites_a_newer_version(make_client):
+    """Conflict recorded against version 2; another device then writes version 3; resolving with the
+    client's copy would lose version 3: 409 record_changed with the current copy, the conflict stays open
+    (issue 12, probe 4). The same stale change pushed twice is one conflict."""
+    tenant = new_tenant("manual")
+    a, b = make_client(tenant=tenant, sub="a"), make_client(tenant=tenant, sub="b")
+    record = a.push({"end_user": [{"name": "v1"}]}).json()["data"][0]
+    a.push({"end_user": [{"id": record["id"], "name": "v2", "version": 1}]})
+    stale = {"end_user": [{"id": record["id"], "name": "stale", "version": 1}]}
+    first = b.push(stale).json()["conflicts"][0]["conflictId"]
+    again = b.push(stale).json()["conflicts"][0]["conflictId"]
+    assert first == again, "the same stale change is one conflict"
+    assert sql("SELECT count(*) FROM sync_conflicts WHERE tenant_id = :'p1' AND outcome = 'open'", tenant) == "1"
+    a.push({"end_user": [{"id": record["id"], "name": "v3", "version": 2}]})
+    refused = b.post("conflicts/resolve", {"conflictId": first, "resolution": "client"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "record_changed"
+    assert refused.json()["error"]["details"][0]["name"] == "v3" and refused.json()["error"]["details"][0]["version"] == 3
+    assert [c["conflictId"] for c in b.post("conflicts", {}).json()["data"]] == [first], "still open"
+    assert a.pull().json()["data"]["end_user"][0]["name"] == "v3", "version 3 is kept"
+    kept = b.post("conflicts/resolve", {"conflictId": first, "resolution": "server"})
+    assert kept.status_code == 200 and kept.json()["data"]["name"] == "v3"
