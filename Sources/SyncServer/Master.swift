@@ -21,6 +21,8 @@ public final class Master {
     private let socket: Int32
     private let board: Scoreboard
     private let layout: MetricsLayout
+    /// The counters the master keeps itself (restarts, refused reloads, failed prunes, start, schema).
+    private let metrics: Metrics
     private var children: [pid_t: Child] = [:]
     /// Slots whose worker died, with when the replacement may start, and how often each slot failed in a row.
     private var respawns: [Int: Double] = [:]
@@ -47,10 +49,11 @@ public final class Master {
         spawner = try ProcessSpawner()
         layout = MetricsLayout(registry: registry)
         board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: true)
+        metrics = Metrics(board: board, layout: layout, workerSlot: 0)
         let listening = try WorkerPool.listen(on: configuration.listen, mode: mode_t(configuration.socketMode))
         socket = fcntl(listening, F_DUPFD_CLOEXEC, 10)
         close(listening)
-        Metrics(board: board, layout: layout, workerSlot: 0).masterStarted(at: UInt64(Date().timeIntervalSince1970))
+        metrics.masterStarted(at: UInt64(Date().timeIntervalSince1970))
         recordSchemaVersion()
     }
 
@@ -77,7 +80,7 @@ public final class Master {
             }
             reap()
             startDueWorkers()
-                if MonotonicClock.seconds - lastMaintenance >= 60 {
+            if MonotonicClock.seconds - lastMaintenance >= 60 {
                 lastMaintenance = MonotonicClock.seconds
                 maintain()
             }
@@ -87,7 +90,7 @@ public final class Master {
     /// The preflight found every migration of the SQL directory applied: the last one is the schema's version.
     private func recordSchemaVersion() {
         let last = (try? Migrator.files(in: configuration.sqlDirectory))?.last.flatMap(Migrator.number(of:)) ?? 0
-        Metrics(board: board, layout: layout, workerSlot: 0).schemaChecked(version: UInt64(last))
+        metrics.schemaChecked(version: UInt64(last))
     }
 
     private func announceReady() {
@@ -142,7 +145,7 @@ public final class Master {
             }
             Log.error("worker died", [("pid", .int(Int64(pid))), ("slot", .int(Int64(child.slot)))] + ending)
             guard !child.retiring, !stopping else { continue }
-            Metrics(board: board, layout: layout, workerSlot: 0).workerRestarted()
+            metrics.workerRestarted()
             failures[child.slot] = MonotonicClock.seconds - child.started < 5 ? failures[child.slot, default: 0] + 1 : 0
             scheduleRespawn(slot: child.slot)
         }
@@ -181,7 +184,7 @@ public final class Master {
         } catch {
             Log.error("reload refused: the new settings fail their check; the workers keep the old ones",
                       [("error", .string(String(describing: error)))])
-            Metrics(board: board, layout: layout, workerSlot: 0).reloadFailed()
+            metrics.reloadFailed()
             return
         }
         Log.info("reloading", [("workers", .int(Int64(configuration.workerProcesses)))])
@@ -238,7 +241,7 @@ public final class Master {
             }
         } catch {
             Log.error("maintenance failed", [("error", .string(String(describing: error)))])
-            Metrics(board: board, layout: layout, workerSlot: 0).pruneFailed()
+            metrics.pruneFailed()
         }
     }
 }

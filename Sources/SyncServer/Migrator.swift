@@ -66,6 +66,11 @@ public enum Migrator {
         public let pending: [String]
         /// Applied, but not in the directory: the database is newer than this program's migrations.
         public var unknown: [String]
+
+        /// What stops the service while any migration is pending; nil when none is.
+        public var pendingProblem: String? {
+            pending.isEmpty ? nil : "migrations not applied: \(pending.joined(separator: ", "))"
+        }
     }
 
     /// Which of `files` the database has applied.

@@ -30,9 +30,9 @@ public enum Server {
         }
         do {
             let status = try Migrator.status(connection: connection, files: Migrator.files(in: configuration.sqlDirectory))
-            if !status.pending.isEmpty {
+            if let pending = status.pendingProblem {
                 // The schema checks would only restate what is missing.
-                return problems + ["migrations not applied: \(status.pending.joined(separator: ", ")); run `syncd migrate`"]
+                return problems + [pending + "; run `syncd migrate`"]
             }
             problems += try SchemaCheck.mismatches(registry: registry, connection: connection)
                 .map { "the schema does not match the registry: \($0)" }

@@ -203,8 +203,7 @@ final class SyncHandler: RequestHandler {
         let problems: [String]
         do {
             problems = try withDatabase { database in
-                let pending = try Migrator.status(connection: database.connection, files: migrations).pending
-                guard pending.isEmpty else { return ["migrations not applied: \(pending.joined(separator: ", "))"] }
+                if let pending = try Migrator.status(connection: database.connection, files: migrations).pendingProblem { return [pending] }
                 return try SchemaCheck.mismatches(registry: registry, connection: database.connection)
             }
         } catch let error as PostgresError where error.meansUnavailable {
