@@ -11,6 +11,11 @@ end
 
 push_tokens = load_tokens("PUSH")
 pull_tokens = load_tokens("PULL")
+-- SYNC_BENCH_ONE_TENANT=1: every request to the first tenant, the way a load test with one token runs.
+if os.getenv("SYNC_BENCH_ONE_TENANT") == "1" then
+  push_tokens = { push_tokens[1] }
+  pull_tokens = { pull_tokens[1] }
+end
 math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
 counter = 0
 

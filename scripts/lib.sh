@@ -103,6 +103,8 @@ CONF
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE ROLE sync LOGIN"
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'sync_service'")" = 1 ] || "${admin[@]}" -c "CREATE ROLE sync_service LOGIN"
     [ "$("${admin[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'sync'")" = 1 ] || "${admin[@]}" -c "CREATE DATABASE sync OWNER sync"
+    # The owner's safe-horizon function reads when other sessions' transactions started (sql/013).
+    "${admin[@]}" -c "GRANT pg_read_all_stats TO sync"
     # Over TCP (the Swift tests' connections), by password only, and never as the superuser.
     [ -f "$RUN/pg-password" ] || (umask 077; openssl rand -hex 16 > "$RUN/pg-password")
     PG_PASSWORD=$(cat "$RUN/pg-password")

@@ -8,8 +8,8 @@ import Glibc
 public final class Connection {
     private let handle: OpaquePointer
     private var prepared: Set<String> = []
-    /// A prepared statement to send ahead of the next one (see `sendAhead`).
-    private var ahead: (name: String, parameters: [String?])?
+    /// Prepared statements to send ahead of the next one, in order (see `sendAhead`).
+    private var ahead: [(name: String, parameters: [String?])] = []
 
     /// Connects with a libpq connection string or URL (`postgresql://user@host:port/db`).
     public init(url: String) throws(PostgresError) {
@@ -31,7 +31,7 @@ public final class Connection {
     /// Runs one statement with bound text parameters.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        if let ahead { return try pipelined(ahead, parameters) { PQsendQueryParams(handle, sql, Int32(parameters.count), nil, $0, nil, nil, 0) } }
+        if !ahead.isEmpty { return try pipelined(parameters) { PQsendQueryParams(handle, sql, Int32(parameters.count), nil, $0, nil, nil, 0) } }
         let result = withCStrings(parameters) { values in
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -48,10 +48,11 @@ public final class Connection {
     /// Sends a prepared statement ahead of the next statement, in the same round trip (libpq's pipeline
     /// mode) and in a transaction of its own, so that it takes effect whatever becomes of the next one.
     /// For a session setting that would otherwise cost a round trip by itself. Its result is not
-    /// returned; its failure is thrown by the next statement, after that statement has run.
+    /// returned; its failure is thrown by the next statement, after that statement has run. Several
+    /// statements sent ahead run in the order they were sent.
     public func sendAhead(prepared name: String, _ sql: String, _ parameters: [String?]) throws(PostgresError) {
         try prepare(name, sql, parameterCount: parameters.count)
-        ahead = (name, parameters)
+        ahead.append((name, parameters))
     }
 
     private func prepare(_ name: String, _ sql: String, parameterCount: Int) throws(PostgresError) {
@@ -61,21 +62,25 @@ public final class Connection {
         prepared.insert(name)
     }
 
-    /// Runs a statement that was sent ahead by itself, when the next statement cannot go with it.
+    /// Runs the statements sent ahead by themselves, when the next statement cannot go with them.
     private func flushAhead() throws(PostgresError) {
-        guard let ahead else { return }
-        self.ahead = nil
-        try check(withCStrings(ahead.parameters) { PQexecPrepared(handle, ahead.name, Int32(ahead.parameters.count), $0, nil, nil, 0) })
+        let statements = ahead
+        ahead = []
+        for statement in statements {
+            try check(withCStrings(statement.parameters) { PQexecPrepared(handle, statement.name, Int32(statement.parameters.count), $0, nil, nil, 0) })
+        }
     }
 
-    /// `ahead`, a sync point, the statement `send` sends, a sync point: one round trip, two implicit
-    /// transactions (an explicit BEGIN in the second starts the caller's own).
-    private func pipelined(_ ahead: (name: String, parameters: [String?]), _ parameters: [String?],
-                           _ send: ([UnsafePointer<CChar>?]) -> Int32) throws(PostgresError) -> QueryResult {
-        self.ahead = nil
+    /// Each statement of `ahead` and a sync point, then the statement `send` sends and a sync point: one
+    /// round trip, one implicit transaction each (an explicit BEGIN in the last starts the caller's own).
+    private func pipelined(_ parameters: [String?], _ send: ([UnsafePointer<CChar>?]) -> Int32) throws(PostgresError) -> QueryResult {
+        let statements = ahead
+        ahead = []
         guard PQenterPipelineMode(handle) == 1 else { throw failure() }
-        let sent = withCStrings(ahead.parameters) { PQsendQueryPrepared(handle, ahead.name, Int32(ahead.parameters.count), $0, nil, nil, 0) } == 1
-            && PQpipelineSync(handle) == 1
+        let sent = statements.allSatisfy { statement in
+            withCStrings(statement.parameters) { PQsendQueryPrepared(handle, statement.name, Int32(statement.parameters.count), $0, nil, nil, 0) } == 1
+                && PQpipelineSync(handle) == 1
+        }
             && withCStrings(parameters, send) == 1
             && PQpipelineSync(handle) == 1
         guard sent else {
@@ -87,7 +92,7 @@ public final class Connection {
         var failed: PostgresError?
         var aheadFailed = false
         var syncs = 0, nulls = 0
-        while syncs < 2 {
+        while syncs < statements.count + 1 {
             guard let result = PQgetResult(handle) else {
                 nulls += 1
                 guard nulls <= 2, isConnected else { throw failure() }
@@ -102,7 +107,7 @@ public final class Connection {
             }
             if failed == nil, status != PGRES_PIPELINE_ABORTED, let error = error(of: result) {
                 failed = error
-                aheadFailed = results.isEmpty
+                aheadFailed = results.count < statements.count
             }
             results.append(QueryResult(taking: result))
         }
@@ -114,8 +119,8 @@ public final class Connection {
             }
             throw failed
         }
-        guard results.count == 2 else { throw failure() }
-        return results[1]
+        guard results.count == statements.count + 1, let last = results.last else { throw failure() }
+        return last
     }
 
     /// Runs a statement prepared once per connection under `name`. With `binaryResults`, every column
@@ -124,8 +129,8 @@ public final class Connection {
     @discardableResult
     public func execute(prepared name: String, _ sql: String, _ parameters: [String?], binaryResults: Bool = false) throws(PostgresError) -> QueryResult {
         try prepare(name, sql, parameterCount: parameters.count)
-        if let ahead {
-            return try pipelined(ahead, parameters) { PQsendQueryPrepared(handle, name, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0) }
+        if !ahead.isEmpty {
+            return try pipelined(parameters) { PQsendQueryPrepared(handle, name, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0) }
         }
         let result = withCStrings(parameters) { values in
             PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, binaryResults ? 1 : 0)

@@ -15,15 +15,20 @@ struct EntitySQL: Sendable {
     /// Updates the records given as one array per written field, then an array of expected versions;
     /// a record whose version moved on is skipped.
     let update: String
-    /// One page of changes after $2 (at most $3): the tenant's clock, then the row's columns. Always at
-    /// least one row, so the clock comes from the same snapshot even when nothing changed.
+    /// One page of changes after $2 (at most $3), stamped before the safe horizon that the statement
+    /// `SyncStore.horizonAhead` left in the session: the tenant's newest stamp in any table
+    /// (`latestStamp`), then the row's columns. Always at least one row, so the stamp comes back even
+    /// when nothing changed.
     /// Statements that return columns are run with binary results, for `RowCoding`.
     let changedSince: String
-    /// Pending rows after $2 (at most $3), then the pending rule's values: the columns.
+    /// Every change stamped $2, in the same shape as `changedSince` (a NULL newest stamp).
+    let changedAt: String
+    /// Pending rows after the stamp $2 and id $4 (at most $3), then the pending rule's values: the columns.
     let pending: String
     let existingIDs: String
 
-    init(_ entityType: EntityType) {
+    /// `latestStamp`: an expression of the tenant's ($1) newest stamp in every entity type's table.
+    init(_ entityType: EntityType, latestStamp: String) {
         self.entityType = entityType
         coding = RowCoding(entityType)
         let table = entityType.table
@@ -48,23 +53,34 @@ struct EntitySQL: Sendable {
             WHERE t.tenant_id = $1 AND t.id = v.v\(written.firstIndex(of: "id")!) AND t.version = v.expected RETURNING \(qualified)
             """
         changedSince = """
-            SELECT c.clock, r.* FROM (SELECT (SELECT last_change FROM sync_clock WHERE tenant_id = $1) AS clock) c \
+            SELECT h.latest, r.* FROM \
+            (SELECT current_setting('sync.horizon')::timestamptz AS horizon, \(latestStamp) AS latest) h \
             LEFT JOIN LATERAL (SELECT \(columns) FROM \(table) \
-            WHERE tenant_id = $1 AND last_updated > $2::timestamptz ORDER BY last_updated LIMIT $3::integer) r ON true
+            WHERE tenant_id = $1 AND last_updated > $2::timestamptz AND last_updated < h.horizon \
+            ORDER BY last_updated, id LIMIT $3::integer) r ON true
+            """
+        changedAt = """
+            SELECT NULL::timestamptz, \(columns) FROM \(table) \
+            WHERE tenant_id = $1 AND last_updated = $2::timestamptz ORDER BY id
             """
         let pendingConditions = entityType.pendingRule.conditions.enumerated().map { index, condition in
             let field = entityType.field(named: condition.field)!
-            return "\(field.column) = $\(index + 4)::\(field.type.sqlType)"
+            return "\(field.column) = $\(index + 5)::\(field.type.sqlType)"
         }
         pending = """
             SELECT \(columns) FROM \(table) \
-            WHERE tenant_id = $1 AND last_updated > $2::timestamptz AND \(pendingConditions.joined(separator: " AND ")) \
-            ORDER BY last_updated LIMIT $3::integer
+            WHERE tenant_id = $1 AND (last_updated, id) > ($2::timestamptz, $4::uuid) AND \(pendingConditions.joined(separator: " AND ")) \
+            ORDER BY last_updated, id LIMIT $3::integer
             """
         existingIDs = "SELECT id::text FROM \(table) WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
     }
 
-    /// The values of the pending rule, bound after the tenant, the position and the limit.
+    /// The newest stamp of the tenant ($1) in any of `entityTypes`' tables.
+    static func latestStamp(_ entityTypes: [EntityType]) -> String {
+        "greatest(" + entityTypes.map { "(SELECT max(last_updated) FROM \($0.table) WHERE tenant_id = $1)" }.joined(separator: ", ") + ")"
+    }
+
+    /// The values of the pending rule, bound after the tenant, the position, the limit and the id.
     var pendingParameters: [String?] {
         entityType.pendingRule.conditions.map { SQLValue.text($0.value) }
     }

@@ -64,7 +64,8 @@ final class Metrics: Sendable {
     }
 
     /// The Prometheus text exposition format (version 0.0.4).
-    func render() -> String {
+    /// `horizonLagSeconds`: how far pulls' safe horizon is behind the database's clock (sql/013).
+    func render(horizonLagSeconds: Double? = nil) -> String {
         var text = ""
         func header(_ name: String, _ type: String, _ help: String) {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -80,6 +81,11 @@ final class Metrics: Sendable {
         if let listening, let queue = ListenQueue.length(of: listening) {
             single("sync_listen_queue", "gauge", "Connections from nginx waiting in the socket's backlog for a worker thread to accept them.", queue.waiting)
             single("sync_listen_queue_limit", "gauge", "The size of that backlog; beyond it nginx's connections fail (502).", queue.limit)
+        }
+        if let horizonLagSeconds {
+            single("sync_horizon_lag_seconds", "gauge",
+                   "How far behind the database's clock pulls' safe horizon is: the age of the oldest transaction that holds a transaction id.",
+                   horizonLagSeconds)
         }
         header("sync_requests_total", "counter", "Requests by endpoint and HTTP status.")
         for (e, endpoint) in MetricsLayout.endpoints.enumerated() {

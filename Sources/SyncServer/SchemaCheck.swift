@@ -7,7 +7,7 @@ public enum SchemaCheck {
     /// Every difference found, each naming the table and column; empty when they match.
     public static func mismatches(registry: Registry, connection: Connection) throws -> [String] {
         var problems: [String] = []
-        for table in ["tenants", "sync_clock"] where try columns(of: table, connection: connection).isEmpty {
+        for table in ["tenants"] where try columns(of: table, connection: connection).isEmpty {
             problems.append("table \(table) is missing: run `sync migrate`")
         }
         for entityType in registry.entityTypes {
@@ -34,7 +34,7 @@ public enum SchemaCheck {
             for (name, column) in live where !known.contains(name) && !column.nullable && !column.hasDefault {
                 problems.append("\(entityType.table).\(name) is NOT NULL without a default but not in the registry")
             }
-            for suffix in ["track_change", "flush_clock", "log_inserts", "log_updates", "soft_delete"] {
+            for suffix in ["track_change", "log_inserts", "log_updates", "soft_delete"] {
                 let name = "\(entityType.table)_\(suffix)"
                 let trigger = try connection.execute(
                     "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
@@ -43,7 +43,23 @@ public enum SchemaCheck {
             }
             problems += try softDeleteMismatch(entityType, connection: connection)
         }
+        problems += try horizonProblem(connection: connection)
         return problems
+    }
+
+    /// The safe horizon (sql/013) reads when other sessions' transactions started, which its owner may
+    /// see only with pg_read_all_stats; without it, an administrator's open transaction would stop every
+    /// pull of every tenant until it ends.
+    private static func horizonProblem(connection: Connection) throws -> [String] {
+        let rows = try connection.execute("""
+            SELECT pg_get_userbyid(p.proowner)::text, pg_has_role(p.proowner, 'pg_read_all_stats', 'USAGE') \
+            FROM pg_proc p WHERE p.oid = to_regprocedure('sync_safe_horizon()')
+            """)
+        guard rows.rowCount == 1 else { return ["function sync_safe_horizon is missing: run `syncd migrate`"] }
+        guard rows.bool(row: 0, column: 1) != true else { return [] }
+        let owner = rows.string(row: 0, column: 0) ?? "?"
+        return ["the tables' owner \(owner) cannot see when other sessions' transactions started, which pulls need: "
+            + "as a superuser, GRANT pg_read_all_stats TO \(owner)"]
     }
 
     /// The soft-delete trigger must set what the registry's deleted rule says.

@@ -191,9 +191,12 @@ final class SyncHandler: RequestHandler {
         JSONResponse.ok("{\"status\":\"ok\"}")
     }
 
+    /// The scoreboard's counters, and how far the safe horizon lags now (left out when the database does
+    /// not answer: the other metrics still do).
     private func metricsText(_ request: HTTPRequest) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
-                     body: Array(metrics.render().utf8))
+        let horizonLag = try? withDatabase { try $0.horizonLagSeconds() }
+        return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
+                            body: Array(metrics.render(horizonLagSeconds: horizonLag).utf8))
     }
 
     /// 200 only when the database answers, every migration of the service's SQL directory is applied and

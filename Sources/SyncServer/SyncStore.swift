@@ -15,13 +15,17 @@ struct SyncStore {
     /// Prepares the connection's session: timestamps are read as text in UTC, and prepared
     /// statements keep one generic plan. Left to choose, PostgreSQL kept planning the pull statement
     /// anew on every execution (a profile of pull-100 showed its planner as the largest cost), while
-    /// the generic plan is the same index scan for every tenant and position.
+    /// the generic plan is the same index scan for every tenant and position. A transaction of the
+    /// service holds back every pull's safe horizon while it runs (sql/013): none may run long.
     init(connection: Connection, registry: Registry) throws {
         try connection.execute("SET TIME ZONE 'UTC'")
         try connection.execute("SET DateStyle = 'ISO, YMD'")
         try connection.execute("SET plan_cache_mode = force_generic_plan")
+        try connection.execute("SET statement_timeout = '30s'")
+        try connection.execute("SET idle_in_transaction_session_timeout = '10s'")
         self.connection = connection
-        self.statements = Dictionary(uniqueKeysWithValues: registry.entityTypes.map { ($0.name, EntitySQL($0)) })
+        let latestStamp = EntitySQL.latestStamp(registry.entityTypes)
+        self.statements = Dictionary(uniqueKeysWithValues: registry.entityTypes.map { ($0.name, EntitySQL($0, latestStamp: latestStamp)) })
     }
 
     func sql(_ entityType: EntityType) -> EntitySQL { statements[entityType.name]! }
@@ -44,60 +48,86 @@ struct SyncStore {
     }
 
     /// One page of the tenant's records changed after `since`, oldest change first, with the position
-    /// to resume from. Everything is read from one snapshot (one statement, or a repeatable-read
-    /// transaction for several types), so the position covers exactly what was returned: the last
-    /// record's stamp when there is more, else the tenant's clock. The page stops at `limit` rows, or
-    /// after the row that brings its JSON to `byteBudget` bytes.
+    /// to resume from. Only changes stamped before the safe horizon are read (sql/013: no transaction
+    /// still in flight can commit a stamp below it), all from one snapshot (one statement, or a
+    /// repeatable-read transaction for several types), so the position covers exactly what was
+    /// returned: the last record's stamp (nothing stamped between it and the horizon is left). The
+    /// page stops at `limit` rows, or after the row that brings its JSON to `byteBudget` bytes, and
+    /// never inside a run of equal stamps.
     func pull(_ request: PullRequest, tenant: String, byteBudget: Int) throws -> RecordPage {
+        try connection.sendAhead(prepared: "horizon", SyncStore.horizonAhead, [])
         let since = request.since?.description ?? "-infinity"
-        let read = {
-            try request.entityTypes.map { entityType in
+        let types = request.entityTypes
+        let read = { () throws -> (page: PullPage, rows: [QueryResult], latest: Int64?) in
+            let changed = try types.map { entityType in
                 try connection.execute(prepared: "\(entityType.name).changed", sql(entityType).changedSince,
                                        [tenant, since, String(request.limit + 1)], binaryResults: true)
             }
+            let latest = changed[0].withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
+            let page = PullPage(stamps: try stamps(changed, of: types), limit: request.limit)
+            guard let tied = page.tiedStamp else { return (page, changed, latest) }
+            let run = try types.map { entityType in
+                try connection.execute(prepared: "\(entityType.name).changedAt", sql(entityType).changedAt,
+                                       [tenant, tied.description], binaryResults: true)
+            }
+            return (PullPage(wholeRun: try stamps(run, of: types)), run, latest)
         }
-        let results = request.entityTypes.count == 1
+        let (page, results, latest) = types.count == 1
             ? try read()
             : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
-        // Column 0 is the clock, the row's columns follow (all NULL on the single row of an empty page).
-        let stamps = try zip(request.entityTypes, results).map { entityType, result in
-            let coding = sql(entityType).coding
-            return try (0..<result.rowCount).filter { !result.isNull(row: $0, column: 1) }.map {
-                try coding.stamp(result, row: $0, column: 1)
-            }
-        }
-        let page = PullPage(stamps: stamps, limit: request.limit)
-        // The page's rows in change order, a run of one type's rows at a time, until the budget is spent.
-        var json = Array(repeating: [UInt8](), count: request.entityTypes.count)
-        var taken = Array(repeating: 0, count: request.entityTypes.count)
+        // No position the server handed out is past the tenant's newest stamp: this one comes from a
+        // database that has since been restored from a backup (or had rows purged). Resuming from it
+        // could skip what the device never had. (A tenant without rows: any position is as good.)
+        if let since = request.since, let latest, since.microsecondsSinceEpoch > latest { throw StoreError.resetRequired }
+        // The page's rows in change order, a run of one type's rows at a time, until the budget is
+        // spent; past it, only the rows that share the last one's stamp.
+        var json = Array(repeating: [UInt8](), count: types.count)
+        var taken = Array(repeating: 0, count: types.count)
         var written = 0, bytes = 0
-        while written < page.order.count, bytes < byteBudget {
+        while written < page.order.count, bytes < byteBudget || page.splitsRun(at: written) {
             let type = page.order[written]
             var run = 1
             while written + run < page.order.count, page.order[written + run] == type { run += 1 }
-            var writer = ByteWriter(capacity: min(run * 320, byteBudget - bytes))
-            let rows = try sql(request.entityTypes[type]).coding.write(
+            let budget = bytes < byteBudget ? byteBudget - bytes : 1
+            var writer = ByteWriter(capacity: min(run * 320, max(budget, 320)))
+            let rows = try sql(types[type]).coding.write(
                 results[type], rows: taken[type]..<(taken[type] + run), column: 1, continuing: taken[type] > 0,
-                byteBudget: byteBudget - bytes, to: &writer)
+                byteBudget: budget, to: &writer)
             bytes += writer.byteCount
             if json[type].isEmpty { json[type] = writer.bytes } else { json[type] += writer.bytes }
             taken[type] += rows
             written += rows
         }
-        let cut = written < page.order.count
-        let records = request.entityTypes.indices.map { index in
-            EntityRows(entityType: request.entityTypes[index], json: json[index], count: taken[index])
+        let hasMore = page.hasMore || written < page.order.count
+        let records = types.indices.map { index in
+            EntityRows(entityType: types[index], json: json[index], count: taken[index])
         }
-        let clock = results.first.flatMap { result in
-            result.withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
-        }.map(Timestamp.init(microsecondsSinceEpoch:))
-        // No position the server handed out is past its clock: this one comes from a database that has
-        // since been restored from a backup. Answering the clock would move the device back in time. (A
-        // tenant that never changed has no clock; any position is then as good as the epoch.)
-        if let since = request.since, let clock, since > clock { throw StoreError.resetRequired }
-        let hasMore = page.hasMore || cut
-        let position = hasMore && written > 0 ? page.stamps[written - 1] : clock ?? request.since ?? .epoch
+        let position = written > 0 ? page.stamps[written - 1] : request.since ?? .epoch
         return RecordPage(records: records, hasMore: hasMore, syncTimestamp: position.description)
+    }
+
+    /// How far the safe horizon is behind the database's clock, in seconds (+Inf while it is stopped).
+    func horizonLagSeconds() throws -> Double? {
+        let rows = try connection.execute(prepared: "horizon.lag", """
+            SELECT CASE WHEN h = '-infinity' THEN 'Infinity'::float8 ELSE extract(epoch FROM statement_timestamp() - h)::float8 END \
+            FROM sync_safe_horizon() h
+            """, [])
+        return rows.string(row: 0, column: 0).flatMap(Double.init)
+    }
+
+    /// Computes the safe horizon into the session setting `sync.horizon`, in a statement of its own sent
+    /// ahead of a pull's, so that the pull's snapshot comes after it (sql/013, sync_safe_horizon).
+    static let horizonAhead = "SELECT set_config('sync.horizon', sync_safe_horizon()::text, false)"
+
+    /// Per entity type, the change stamps of the rows of its result (fields from column 1; an empty page
+    /// is one row of NULLs).
+    private func stamps(_ results: [QueryResult], of types: [EntityType]) throws -> [[Timestamp]] {
+        try zip(types, results).map { entityType, result in
+            let coding = sql(entityType).coding
+            return try (0..<result.rowCount).filter { !result.isNull(row: $0, column: 1) }.map {
+                try coding.stamp(result, row: $0, column: 1)
+            }
+        }
     }
 
     /// One page of the tenant's records that match each type's pending rule, types in request order,
@@ -111,16 +141,17 @@ struct SyncStore {
             var next: PendingCursor?
             var started = request.cursor == nil
             for entityType in request.entityTypes {
-                var after = "-infinity"
+                var after = "-infinity", afterID = PendingCursor.lastID
                 if !started, let cursor = request.cursor {
                     guard cursor.entityType == entityType.name else { records.append(EntityRows(entityType: entityType)); continue }
                     started = true
                     after = cursor.after.description
+                    afterID = cursor.id ?? PendingCursor.lastID
                 }
                 guard remaining > 0, next == nil else { records.append(EntityRows(entityType: entityType)); continue }
                 let statements = sql(entityType)
                 let rows = try connection.execute(prepared: "\(entityType.name).pending", statements.pending,
-                                                  [tenant, after, String(remaining + 1)] + statements.pendingParameters,
+                                                  [tenant, after, String(remaining + 1), afterID] + statements.pendingParameters,
                                                   binaryResults: true)
                 let available = min(rows.rowCount, remaining)
                 var writer = ByteWriter(capacity: min(available * 320, byteBudget))
@@ -132,7 +163,8 @@ struct SyncStore {
                 let outOfBudget = bytes >= byteBudget
                 if outOfBudget { remaining = 0 }
                 if taken > 0, rows.rowCount > taken || (remaining == 0 && !isLastType) {
-                    next = PendingCursor(entityType: entityType.name, after: try statements.coding.stamp(rows, row: taken - 1))
+                    next = PendingCursor(entityType: entityType.name, after: try statements.coding.stamp(rows, row: taken - 1),
+                                         id: try statements.coding.record(rows, row: taken - 1)[SyncFields.idName]?.stringValue)
                 }
             }
             return (records, next)

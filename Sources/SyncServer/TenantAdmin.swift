@@ -37,10 +37,12 @@ public struct TenantAdmin {
     /// the rows removed per table. Its devices' tokens are refused from then on (403, unknown tenant).
     public func erase(_ id: String, registry: Registry) throws -> [(table: String, rows: Int)] {
         // Referencing types come after the types they reference: erase them first. Their triggers write
-        // history and the clock, which go next; the tenant row, which they all reference, last.
+        // history, which goes next; the tenant row, which they all reference, last.
         let tables = registry.entityTypes.reversed().map(\.table) + SchemaCheck.tenantTables + ["tenants"]
         var removed: [(table: String, rows: Int)] = []
         try connection.transaction {
+            // Waits for the tenant's writing transactions to end and keeps new ones out (sql/013).
+            try connection.execute("SELECT pg_advisory_xact_lock(sync_tenant_lock_key($1))", [id])
             let tenant = try connection.execute("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", [id])
             guard tenant.rowCount == 1 else { throw Failure(description: "no tenant \(id)") }
             // The soft-delete triggers let the owner's DELETE through for this tenant only (sql/010).
@@ -56,11 +58,11 @@ public struct TenantAdmin {
     /// After a restore from a backup: records, for every tenant, the positions the restore lost (after
     /// the highest change stamp the restored data holds, up to now), so that devices holding one are told
     /// to reset. Returns how many tenants were marked.
-    public func markRestore() throws -> Int {
-        try connection.execute("""
+    public func markRestore(registry: Registry) throws -> Int {
+        let latest = registry.entityTypes.map { "(SELECT max(last_updated) FROM \($0.table) WHERE tenant_id = t.id)" }
+        return try connection.execute("""
             UPDATE tenants t SET
-                lost_after = t.lost_after || coalesce((SELECT (extract(epoch FROM c.last_change) * 1000000)::bigint
-                                                       FROM sync_clock c WHERE c.tenant_id = t.id), 0),
+                lost_after = t.lost_after || coalesce((extract(epoch FROM greatest(\(latest.joined(separator: ", ")))) * 1000000)::bigint, 0),
                 lost_until = t.lost_until || (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
             """).affectedRows
     }

@@ -180,7 +180,7 @@ struct RestoreComplete: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let marked = try TenantAdmin(connection: database.connect()).markRestore()
+        let marked = try TenantAdmin(connection: database.connect()).markRestore(registry: .standard)
         Log.info("restore marked", [("tenants", .int(Int64(marked)))])
         print("restore marked for \(marked) tenants: devices holding positions from after the backup will be told to reset")
     }

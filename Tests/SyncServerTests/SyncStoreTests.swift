@@ -28,9 +28,10 @@ final class SyncStoreTests: XCTestCase {
     }
 
     func pull(_ store: SyncStore, tenant: String, since: String? = nil, types: [String] = ["end_user", "interactions"],
-              byteBudget: Int = .max) throws -> (records: [String: [JSONObject]], position: String, hasMore: Bool) {
+              limit: Int? = nil, byteBudget: Int = .max) throws -> (records: [String: [JSONObject]], position: String, hasMore: Bool) {
         var body = JSONObject([("entityTypes", .array(types.map(JSON.string)))])
         if let since { body["lastSyncTimestamp"] = .string(since) }
+        if let limit { body["limit"] = .int(Int64(limit)) }
         let page = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant,
                                   byteBudget: byteBudget)
         var result: [String: [JSONObject]] = [:]
@@ -73,6 +74,43 @@ final class SyncStoreTests: XCTestCase {
         let single = try pull(store, tenant: tenant, byteBudget: 1)
         XCTAssertEqual(single.records.values.reduce(0) { $0 + $1.count }, 1, "a record larger than the budget still goes, alone")
         XCTAssertTrue(single.hasMore)
+    }
+
+    /// Two transactions can stamp the same microsecond. A page never ends inside such a run: walked with
+    /// any limit or byte budget, over one type or two, the pages return every record exactly once.
+    func testChangesStampedInTheSameMicrosecondArePagedWhole() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = try SyncStore(connection: connection, registry: registry)
+        _ = try push(store, tenant: tenant, """
+            {"changes":{"end_user":[{"name":"a"},{"name":"b"},{"name":"c"},{"name":"d"},{"name":"last"}],
+            "interactions":[{"type":"call"},{"type":"visit"}]}}
+            """)
+        try connection.transaction {
+            for table in ["end_user", "interactions"] {
+                try connection.execute("ALTER TABLE \(table) DISABLE TRIGGER \(table)_track_change")
+                try connection.execute("""
+                    UPDATE \(table) SET last_updated = CASE WHEN \(table == "end_user" ? "name = 'last'" : "false") \
+                    THEN '2026-01-01T00:00:02Z'::timestamptz ELSE '2026-01-01T00:00:01Z' END WHERE tenant_id = $1
+                    """, [tenant])
+                try connection.execute("ALTER TABLE \(table) ENABLE TRIGGER \(table)_track_change")
+            }
+        }
+        for types in [["end_user"], ["end_user", "interactions"]] {
+            let expected = types.count == 1 ? 5 : 7
+            for (limit, budget) in [(1, Int.max), (2, Int.max), (4, Int.max), (5, Int.max), (10, Int.max), (10, 1), (10, 400)] {
+                var position: String?
+                var seen: [String] = []
+                for _ in 0..<20 {
+                    let page = try pull(store, tenant: tenant, since: position, types: types, limit: limit, byteBudget: budget)
+                    seen += page.records.values.flatMap { $0 }.compactMap { $0["id"]?.stringValue }
+                    position = page.position
+                    if !page.hasMore { break }
+                }
+                XCTAssertEqual(seen.count, expected, "\(types), limit \(limit), budget \(budget): \(seen.count) records")
+                XCTAssertEqual(Set(seen).count, expected, "\(types), limit \(limit), budget \(budget): a record twice")
+            }
+        }
     }
 
     func testSchemaMatchesTheRegistry() throws {
@@ -211,10 +249,10 @@ final class SyncStoreTests: XCTestCase {
         // EXPLAIN EXECUTE takes no bound parameters: PostgreSQL quotes the tenant for it.
         let quoted = try XCTUnwrap(connection.execute("SELECT quote_literal($1)", [tenant]).string(row: 0, column: 0))
         for (type, parameters) in [("end_user", "'pending', '0'"), ("interactions", "'pending'")] {
-            let plan = try connection.execute("EXPLAIN EXECUTE \"\(type).pending\"(\(quoted), '-infinity', 101, \(parameters))")
+            let plan = try connection.execute("EXPLAIN EXECUTE \"\(type).pending\"(\(quoted), '-infinity', 101, '\(PendingCursor.lastID)', \(parameters))")
             let text = (0..<plan.rowCount).compactMap { plan.string(row: $0, column: 0) }.joined(separator: "\n")
             XCTAssertTrue(text.contains("using \(type)_pending"), text)
-            XCTAssertTrue(text.contains(type == "end_user" ? "sync_status = $4" : "status = $4"), text)
+            XCTAssertTrue(text.contains(type == "end_user" ? "sync_status = $5" : "status = $5"), text)
         }
     }
 

@@ -34,7 +34,7 @@ final class TenantWallTests: XCTestCase {
 
         let store = try SyncStore(connection: service, registry: registry)
         // No tenant named: every tenant table reads as empty, and writes are refused.
-        for table in ["end_user", "interactions", "sync_clock", "sync_log", "sync_conflicts", "idempotency_keys"] {
+        for table in ["end_user", "interactions", "sync_log", "sync_conflicts", "idempotency_keys"] {
             XCTAssertEqual(try count(service, table), 0, "\(table) with no tenant set")
         }
         XCTAssertEqual(try pull(store, tenant: victim), 0, "the service's own pull statement, no tenant set")
@@ -45,7 +45,7 @@ final class TenantWallTests: XCTestCase {
         // Another tenant named: the victim's rows stay invisible, even to a query that forgot its tenant.
         try store.enter(tenant: attacker)
         XCTAssertEqual(try pull(store, tenant: victim), 0, "the pull statement asked for the victim's rows")
-        for table in ["end_user", "interactions", "sync_clock", "sync_log", "idempotency_keys"] {
+        for table in ["end_user", "interactions", "sync_log", "idempotency_keys"] {
             XCTAssertEqual(try count(service, table), 0, "\(table) with another tenant set")
         }
         XCTAssertThrowsError(try push(store, tenant: victim))
