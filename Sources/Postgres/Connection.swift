@@ -8,8 +8,9 @@ import Glibc
 public final class Connection {
     private let handle: OpaquePointer
     private var prepared: Set<String> = []
-    /// Prepared statements to send ahead of the next one, in order (see `sendAhead`).
-    private var ahead: [(name: String, parameters: [String?])] = []
+    /// Statements to send ahead of the next one, in order (see `sendAhead`): prepared ones by name with
+    /// their parameters, or a transaction's BEGIN (`parameters` nil).
+    private var ahead: [(name: String, parameters: [String?]?)] = []
 
     /// Connects with a libpq connection string or URL (`postgresql://user@host:port/db`).
     public init(url: String) throws(PostgresError) {
@@ -67,8 +68,18 @@ public final class Connection {
         let statements = ahead
         ahead = []
         for statement in statements {
-            try check(withCStrings(statement.parameters) { PQexecPrepared(handle, statement.name, Int32(statement.parameters.count), $0, nil, nil, 0) })
+            guard let parameters = statement.parameters else {
+                try check(PQexec(handle, statement.name))
+                continue
+            }
+            try check(withCStrings(parameters) { PQexecPrepared(handle, statement.name, Int32(parameters.count), $0, nil, nil, 0) })
         }
+    }
+
+    /// Sends one statement of `ahead` in pipeline mode.
+    private func sendOne(_ statement: (name: String, parameters: [String?]?)) -> Bool {
+        guard let parameters = statement.parameters else { return PQsendQueryParams(handle, statement.name, 0, nil, nil, nil, nil, 0) == 1 }
+        return withCStrings(parameters) { PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), $0, nil, nil, 0) } == 1
     }
 
     /// Each statement of `ahead` and a sync point, then the statement `send` sends and a sync point: one
@@ -77,10 +88,7 @@ public final class Connection {
         let statements = ahead
         ahead = []
         guard PQenterPipelineMode(handle) == 1 else { throw failure() }
-        let sent = statements.allSatisfy { statement in
-            withCStrings(statement.parameters) { PQsendQueryPrepared(handle, statement.name, Int32(statement.parameters.count), $0, nil, nil, 0) } == 1
-                && PQpipelineSync(handle) == 1
-        }
+        let sent = statements.allSatisfy { sendOne($0) && PQpipelineSync(handle) == 1 }
             && withCStrings(parameters, send) == 1
             && PQpipelineSync(handle) == 1
         guard sent else {
@@ -138,9 +146,11 @@ public final class Connection {
         return try check(result)
     }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. The BEGIN
+    /// goes in the same round trip as the transaction's first statement (a sync point between them
+    /// leaves the transaction open); a failed BEGIN is thrown by that statement.
     public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
-        try execute(begin)
+        ahead.append((begin, nil))
         let value: T
         do {
             value = try body()

@@ -19,7 +19,8 @@ extension SyncStore {
     func resolveConflict(
         _ request: ResolveRequest, registry: Registry, context: PushContext, permit: (EntityType) throws -> Void
     ) throws -> String {
-        try connection.transaction {
+        try nameWriter(context)
+        return try connection.transaction {
             let tenant = context.tenant.id
             let conflict = try connection.execute(prepared: "conflict.lock", """
                 SELECT entity_type, record_id::text, client_payload::text, outcome, server_version FROM sync_conflicts \
@@ -33,7 +34,6 @@ extension SyncStore {
             let clientValues = conflict.string(row: 0, column: 2).flatMap { try? JSON.parse($0).objectValue } ?? JSONObject()
             let merged = try request.record.map { try PushItem.validated($0, entityType: entityType).values }
 
-            try nameWriter(context)
             let statements = sql(entityType)
             let locked = try connection.execute(prepared: "\(typeName).lock", statements.selectForUpdate,
                                                 [tenant, SQLValue.uuidArray([recordID])], binaryResults: true)

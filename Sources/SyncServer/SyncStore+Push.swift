@@ -8,12 +8,12 @@ extension SyncStore {
     func push(
         _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
     ) throws -> PushOutcome {
-        try connection.transaction {
+        try nameWriter(context)
+        return try connection.transaction {
             let tenant = context.tenant.id
             if let idempotency, let stored = try claim(idempotency, tenant: tenant, subject: context.subject ?? "") {
                 return .replayed(stored)
             }
-            try nameWriter(context)
             var result = PushResult()
             var issues: [ValidationIssue] = []
             for batch in request.batches {
@@ -21,10 +21,10 @@ extension SyncStore {
             }
             guard issues.isEmpty else { throw RequestError.invalid(issues) }
             let body = render(result)
-            if let idempotency {
-                try connection.execute(prepared: "idempotency.save",
-                                       "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2 AND subject = $4",
-                                       [tenant, idempotency.key, body, context.subject ?? ""])
+            if let idempotency {   // goes with the COMMIT, in one round trip; its failure rolls the push back
+                try connection.sendAhead(prepared: "idempotency.save",
+                                         "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2 AND subject = $4",
+                                         [tenant, idempotency.key, body, context.subject ?? ""])
             }
             return .applied(body, result)
         }

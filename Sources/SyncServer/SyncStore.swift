@@ -174,10 +174,11 @@ struct SyncStore {
             : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
     }
 
-    /// Names the pusher and request for the history trigger, for the rest of the transaction.
+    /// Names the pusher and request for the history trigger: session settings, sent ahead of the next
+    /// statement (no round trip of their own). Every write of the service names its writer first.
     func nameWriter(_ context: PushContext) throws {
-        try connection.execute(prepared: "log.context",
-                               "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)",
-                               [context.subject, context.requestID])
+        try connection.sendAhead(prepared: "log.context",
+                                 "SELECT set_config('sync.sub', coalesce($1, ''), false), set_config('sync.request_id', coalesce($2, ''), false)",
+                                 [context.subject, context.requestID])
     }
 }

@@ -31,6 +31,25 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try setting(connection), "four", "a rolled-back transaction does not undo it")
     }
 
+    /// A transaction's BEGIN rides with its first statement, and a statement sent ahead of its COMMIT
+    /// rides with that: a failure of either leaves nothing written and no transaction open.
+    func testATransactionsBeginAndLastStatementRideWithTheirNeighbours() throws {
+        let connection = try TestDatabase.connect()
+        try connection.execute("CREATE TEMP TABLE ridden (n integer PRIMARY KEY)")
+        try connection.transaction {
+            try connection.execute("INSERT INTO ridden VALUES (1)")
+            try connection.sendAhead(prepared: "test.insert", "INSERT INTO ridden VALUES ($1::integer)", ["2"])
+        }
+        XCTAssertEqual(try connection.execute("SELECT count(*) FROM ridden").int(row: 0, column: 0), 2)
+        XCTAssertThrowsError(try connection.transaction {
+            try connection.execute("INSERT INTO ridden VALUES (3)")
+            try connection.sendAhead(prepared: "test.insert", "INSERT INTO ridden VALUES ($1::integer)", ["1"])   // duplicate key
+        })
+        XCTAssertEqual(try connection.execute("SELECT count(*) FROM ridden").int(row: 0, column: 0), 2, "3 was rolled back")
+        XCTAssertThrowsError(try connection.transaction { try connection.execute("INSERT INTO ridden VALUES (1)") })
+        XCTAssertThrowsError(try connection.execute("SAVEPOINT inside"), "no transaction is open")
+    }
+
     func testAFailureAheadIsThrownAndLeavesNoTransactionOpen() throws {
         let connection = try TestDatabase.connect()
         try connection.sendAhead(prepared: "test.fail", "SELECT 1 / $1::integer", ["0"])

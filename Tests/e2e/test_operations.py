@@ -229,7 +229,8 @@ def test_sigterm_under_load_finishes_requests_then_exits_0():
             assert service.wait(30) == 0
             time.sleep(0.3)
         before = [r for r in load.results if r[0] < stopped_at]
-        assert before and all(r[3] == 200 for r in before), "requests under way at SIGTERM complete"
+        assert before and all(r[3] == 200 for r in before), \
+            f"requests under way at SIGTERM complete: {[(round(stopped_at - r[0], 4), r[3], r[4][:160]) for r in before if r[3] != 200]}"
         assert_errors_are_json(load, allowed={502})
         assert_acknowledged_are_stored(load)
 
