@@ -12,9 +12,12 @@
 -- The earliest stamp a transaction that has not ended yet could still commit, for a pull that takes its
 -- snapshot after this returns. Run it in a statement of its own, before the pull's snapshot: the
 -- earliest start of the transactions that hold a transaction id now (pg_stat_activity's xact_start;
--- their stamps come later), and this statement's start for those that take one later. (A snapshot
--- cannot tell: it lists only transactions older than the newest one that ended, so a transaction that
--- took its id after that, and is still writing, is in no snapshot's list.)
+-- their stamps come later), and this statement's start for those that take one later.
+-- When no transaction holds an id, that is this statement's start, and reading pg_stat_activity (a copy
+-- of every session's state) is skipped: the snapshot lists none in flight and no id was handed out
+-- after the newest one that ended (age() counts from the next id to hand out). The snapshot alone
+-- cannot tell: its list holds only transactions older than the newest one that ended, so a
+-- transaction that took its id after that, and is still writing, is in no snapshot's list.
 -- Prepared transactions hold ids without a session to read a start from: while one exists, nothing
 -- is safe. Autovacuum holds ids but never writes synced rows. Seeing other roles' transactions needs
 -- pg_read_all_stats, which is why this runs as its owner (the service's preflight checks that the
@@ -24,7 +27,12 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     horizon timestamptz := statement_timestamp();
+    snapshot pg_snapshot := pg_current_snapshot();
 BEGIN
+    IF pg_snapshot_xmin(snapshot) = pg_snapshot_xmax(snapshot)
+       AND age((pg_snapshot_xmax(snapshot)::text::numeric % 4294967296)::text::xid) = 0 THEN
+        RETURN horizon;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_prepared_xacts) THEN
         RETURN '-infinity';
     END IF;

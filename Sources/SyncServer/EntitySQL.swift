@@ -17,11 +17,11 @@ struct EntitySQL: Sendable {
     let update: String
     /// One page of changes after $2 (at most $3), stamped before the safe horizon that the statement
     /// `SyncStore.horizonAhead` left in the session: the tenant's newest stamp in any table
-    /// (`latestStamp`), then the row's columns. Always at least one row, so the stamp comes back even
-    /// when nothing changed.
+    /// (`latestStamp`), the position last answered to the device $4 (sql/014), then the row's columns.
+    /// Always at least one row, so both come back even when nothing changed.
     /// Statements that return columns are run with binary results, for `RowCoding`.
     let changedSince: String
-    /// Every change stamped $2, in the same shape as `changedSince` (a NULL newest stamp).
+    /// Every change stamped $2, in the same shape as `changedSince` (NULL newest and remembered stamps).
     let changedAt: String
     /// Pending rows after the stamp $2 and id $4 (at most $3), then the pending rule's values: the columns.
     let pending: String
@@ -53,14 +53,15 @@ struct EntitySQL: Sendable {
             WHERE t.tenant_id = $1 AND t.id = v.v\(written.firstIndex(of: "id")!) AND t.version = v.expected RETURNING \(qualified)
             """
         changedSince = """
-            SELECT h.latest, r.* FROM \
-            (SELECT current_setting('sync.horizon')::timestamptz AS horizon, \(latestStamp) AS latest) h \
+            SELECT h.latest, h.remembered, r.* FROM \
+            (SELECT current_setting('sync.horizon')::timestamptz AS horizon, \(latestStamp) AS latest, \
+            (SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $4) AS remembered) h \
             LEFT JOIN LATERAL (SELECT \(columns) FROM \(table) \
             WHERE tenant_id = $1 AND last_updated > $2::timestamptz AND last_updated < h.horizon \
             ORDER BY last_updated, id LIMIT $3::integer) r ON true
             """
         changedAt = """
-            SELECT NULL::timestamptz, \(columns) FROM \(table) \
+            SELECT NULL::timestamptz, NULL::timestamptz, \(columns) FROM \(table) \
             WHERE tenant_id = $1 AND last_updated = $2::timestamptz ORDER BY id
             """
         let pendingConditions = entityType.pendingRule.conditions.enumerated().map { index, condition in

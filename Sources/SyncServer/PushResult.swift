@@ -7,4 +7,7 @@ struct PushResult {
     var conflicts: [ConflictReport] = []
     /// Edit times too far ahead of the server's clock, stored as the time the push arrived.
     var clamps: [ClockClamp] = []
+    /// Records refused alone, the rest of the push applied: a reference to a record the server does not
+    /// have (one created and deleted offline before it ever synced would otherwise block a queue forever).
+    var rejected: [ValidationIssue] = []
 }

@@ -18,7 +18,13 @@ extension SyncHandler {
                                   newID: { [unowned self] in UUIDText.random(using: &random) })
         context.clock = EditClock(receivedAt: Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000)),
                                   toleranceSeconds: configuration.clockSkewSeconds)
-        let position = (request.lastSyncTimestamp ?? .epoch).description
+        // A push echoes the position it was sent. One sent without (the seed's client) gets the position
+        // this device's pulls were last answered (sql/014), else the epoch.
+        var remembered: Timestamp?
+        if request.lastSyncTimestamp == nil, let device = call.claims.subject {
+            remembered = try call.store.rememberedPosition(tenant: call.tenant.id, device: device)
+        }
+        let position = (request.lastSyncTimestamp ?? remembered ?? .epoch).description
         var attempt = 1
         while true {
             do {
@@ -26,6 +32,11 @@ extension SyncHandler {
                     var text = "{\"success\":true,\"data\":[" + result.records.joined(separator: ",") + "],\"conflicts\":"
                     text += JSON.array(result.conflicts.map(\.json)).serialized
                     if !result.clamps.isEmpty { text += ",\"clockClamped\":" + JSON.array(result.clamps.map(\.json)).serialized }
+                    if !result.rejected.isEmpty { text += ",\"rejected\":" + JSON.array(result.rejected.map(\.json)).serialized }
+                    if !request.warnings.isEmpty {   // the first hundred, like an error's details
+                        text += ",\"warnings\":" + JSON.array(request.warnings.prefix(APIError.maximumDetails).map(\.json)).serialized
+                        if request.warnings.count > APIError.maximumDetails { text += ",\"warningCount\":\(request.warnings.count)" }
+                    }
                     return text + ",\"syncTimestamp\":\"\(position)\"}"
                 }
                 switch outcome {
@@ -65,7 +76,7 @@ extension SyncHandler {
         if let position = request.since, call.tenant.lostPositions.contains(position) {
             throw StoreError.resetRequired
         }
-        let page = try call.store.pull(request, tenant: call.tenant.id, byteBudget: configuration.pageMaximumBytes)
+        let page = try call.store.pull(request, tenant: call.tenant.id, device: call.claims.subject, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
         var body = recordsObject(page.records)
         body += Array(",\"hasMore\":\(page.hasMore),\"syncTimestamp\":\"\(page.syncTimestamp)\"}".utf8)

@@ -59,7 +59,10 @@ extension SyncStore {
     private func apply(_ batch: PushBatch, context: PushContext, result: inout PushResult, issues: inout [ValidationIssue]) throws {
         let tenant = context.tenant.id
         let strategy = context.tenant.strategy(for: batch.entityType)
-        issues += try missingReferences(batch, tenant: tenant)
+        let unreferenced = try missingReferences(batch, tenant: tenant)
+        result.rejected += unreferenced
+        let refused = Set(unreferenced.compactMap(\.index))
+        let batch = PushBatch(entityType: batch.entityType, items: batch.items.filter { !refused.contains($0.index) })
         var stored = try lockedRecords(batch, tenant: tenant)
         let items = batch.items.map { (item: $0, id: $0.id ?? context.newID()) }
         var rows = [String?](repeating: nil, count: items.count)
@@ -96,6 +99,9 @@ extension SyncStore {
                 }
                 if let spelled = items[index].item.spelledID, let row = rows[index] {
                     rows[index] = row.replacingOccurrences(of: "\"id\":\"\(id)\"", with: "\"id\":\"\(spelled)\"")
+                }
+                if let clientID = items[index].item.clientID, let row = rows[index], row.hasSuffix("}") {
+                    rows[index] = String(row.dropLast()) + ",\"clientId\":" + clientID.serialized + "}"
                 }
                 if var conflict = plan.conflict, let server = serverCopy {
                     conflict.conflictID = try record(conflict, client: items[index].item.values, server: server, context: context)
@@ -188,7 +194,8 @@ extension SyncStore {
         return records
     }
 
-    /// Reference fields that name no record of the referenced type in this tenant.
+    /// Reference fields that name no record of the referenced type in this tenant: each such record is
+    /// refused alone.
     private func missingReferences(_ batch: PushBatch, tenant: String) throws -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         for field in batch.entityType.fields {

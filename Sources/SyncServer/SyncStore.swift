@@ -54,25 +54,27 @@ struct SyncStore {
     /// returned: the last record's stamp (nothing stamped between it and the horizon is left). The
     /// page stops at `limit` rows, or after the row that brings its JSON to `byteBudget` bytes, and
     /// never inside a run of equal stamps.
-    func pull(_ request: PullRequest, tenant: String, byteBudget: Int) throws -> RecordPage {
+    /// `device`: the token's subject, whose answered position is remembered for its pushes (sql/014).
+    func pull(_ request: PullRequest, tenant: String, device: String?, byteBudget: Int) throws -> RecordPage {
         try connection.sendAhead(prepared: "horizon", SyncStore.horizonAhead, [])
         let since = request.since?.description ?? "-infinity"
         let types = request.entityTypes
-        let read = { () throws -> (page: PullPage, rows: [QueryResult], latest: Int64?) in
+        let read = { () throws -> (page: PullPage, rows: [QueryResult], latest: Int64?, remembered: Int64?) in
             let changed = try types.map { entityType in
                 try connection.execute(prepared: "\(entityType.name).changed", sql(entityType).changedSince,
-                                       [tenant, since, String(request.limit + 1)], binaryResults: true)
+                                       [tenant, since, String(request.limit + 1), device], binaryResults: true)
             }
             let latest = changed[0].withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
+            let remembered = changed[0].withBytes(row: 0, column: 1) { $0.flatMap(BinaryValue.timestamp) }
             let page = PullPage(stamps: try stamps(changed, of: types), limit: request.limit)
-            guard let tied = page.tiedStamp else { return (page, changed, latest) }
+            guard let tied = page.tiedStamp else { return (page, changed, latest, remembered) }
             let run = try types.map { entityType in
                 try connection.execute(prepared: "\(entityType.name).changedAt", sql(entityType).changedAt,
                                        [tenant, tied.description], binaryResults: true)
             }
-            return (PullPage(wholeRun: try stamps(run, of: types)), run, latest)
+            return (PullPage(wholeRun: try stamps(run, of: types)), run, latest, remembered)
         }
-        let (page, results, latest) = types.count == 1
+        let (page, results, latest, remembered) = types.count == 1
             ? try read()
             : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
         // No position the server handed out is past the tenant's newest stamp: this one comes from a
@@ -91,7 +93,7 @@ struct SyncStore {
             let budget = bytes < byteBudget ? byteBudget - bytes : 1
             var writer = ByteWriter(capacity: min(run * 320, max(budget, 320)))
             let rows = try sql(types[type]).coding.write(
-                results[type], rows: taken[type]..<(taken[type] + run), column: 1, continuing: taken[type] > 0,
+                results[type], rows: taken[type]..<(taken[type] + run), column: 2, continuing: taken[type] > 0,
                 byteBudget: budget, to: &writer)
             bytes += writer.byteCount
             if json[type].isEmpty { json[type] = writer.bytes } else { json[type] += writer.bytes }
@@ -103,7 +105,22 @@ struct SyncStore {
             EntityRows(entityType: types[index], json: json[index], count: taken[index])
         }
         let position = written > 0 ? page.stamps[written - 1] : request.since ?? .epoch
+        if let device, remembered != position.microsecondsSinceEpoch {
+            try connection.execute(prepared: "device.remember", """
+                INSERT INTO sync_device_positions AS d (tenant_id, subject, position) VALUES ($1, $2, $3::timestamptz) \
+                ON CONFLICT (tenant_id, subject) DO UPDATE SET position = EXCLUDED.position
+                """, [tenant, device, position.description])
+        }
         return RecordPage(records: records, hasMore: hasMore, syncTimestamp: position.description)
+    }
+
+    /// The position last answered to `device`'s pulls, for a push that sends none (sql/014).
+    func rememberedPosition(tenant: String, device: String) throws -> Timestamp? {
+        let rows = try connection.execute(prepared: "device.position",
+                                          "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2",
+                                          [tenant, device], binaryResults: true)
+        return rows.rowCount == 0 ? nil : rows.withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
+            .map(Timestamp.init(microsecondsSinceEpoch:))
     }
 
     /// How far the safe horizon is behind the database's clock, in seconds (+Inf while it is stopped).
@@ -119,13 +136,13 @@ struct SyncStore {
     /// ahead of a pull's, so that the pull's snapshot comes after it (sql/013, sync_safe_horizon).
     static let horizonAhead = "SELECT set_config('sync.horizon', sync_safe_horizon()::text, false)"
 
-    /// Per entity type, the change stamps of the rows of its result (fields from column 1; an empty page
+    /// Per entity type, the change stamps of the rows of its result (fields from column 2; an empty page
     /// is one row of NULLs).
     private func stamps(_ results: [QueryResult], of types: [EntityType]) throws -> [[Timestamp]] {
         try zip(types, results).map { entityType, result in
             let coding = sql(entityType).coding
-            return try (0..<result.rowCount).filter { !result.isNull(row: $0, column: 1) }.map {
-                try coding.stamp(result, row: $0, column: 1)
+            return try (0..<result.rowCount).filter { !result.isNull(row: $0, column: 2) }.map {
+                try coding.stamp(result, row: $0, column: 2)
             }
         }
     }

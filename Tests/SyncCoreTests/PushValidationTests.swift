@@ -56,9 +56,20 @@ final class PushValidationTests: XCTestCase {
             """)
         let located = Set(found.map { "\($0.entityType ?? "-")/\($0.index.map(String.init) ?? "-")/\($0.field ?? "-")" })
         XCTAssertEqual(located, [
-            "gadgets/-/-", "end_user/1/id", "end_user/1/name", "end_user/1/colour", "end_user/1/tenant_id",
-            "interactions/0/status", "interactions/0/date",
+            "gadgets/-/-", "end_user/1/name", "end_user/1/tenant_id", "interactions/0/status", "interactions/0/date",
         ])
+    }
+
+    /// The seed creates a record for a client's own id and ignores fields it does not know: neither
+    /// refuses a record here (issue 12, probe 7).
+    func testAClientsOwnIdAndUnknownFieldsDoNotRefuseTheRecord() throws {
+        let request = try parse(#"{"changes":{"end_user":[{"id":"local-1","name":"a","colour":"red","version":3},{"id":42,"name":"b"}]}}"#)
+        let items = request.batches[0].items
+        XCTAssertEqual(items.map(\.id), [nil, nil])
+        XCTAssertEqual(items.map(\.clientID), [.string("local-1"), .int(42)])
+        XCTAssertEqual(items[0].version, nil, "a new record: the version sent says nothing")
+        XCTAssertEqual(request.warnings.map { "\($0.entityType ?? "-")/\($0.index ?? -1)/\($0.field ?? "-")" }, ["end_user/0/colour"])
+        XCTAssertEqual(issues(#"{"changes":{"end_user":[{"id":{"a":1},"name":"a"}]}}"#).first?.field, "id")
     }
 
     func testLimitsAreEnforced() {

@@ -32,7 +32,7 @@ final class SyncStoreTests: XCTestCase {
         var body = JSONObject([("entityTypes", .array(types.map(JSON.string)))])
         if let since { body["lastSyncTimestamp"] = .string(since) }
         if let limit { body["limit"] = .int(Int64(limit)) }
-        let page = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant,
+        let page = try store.pull(try PullRequest.parse(.object(body), registry: registry, limits: SyncStoreTests.limits), tenant: tenant, device: nil,
                                   byteBudget: byteBudget)
         var result: [String: [JSONObject]] = [:]
         for rows in page.records {
@@ -169,7 +169,8 @@ final class SyncStoreTests: XCTestCase {
         _ = try push(store, tenant: b, #"{"changes":{"end_user":[{"id":"\#(id)","name":"B's"}]}}"#)
         XCTAssertEqual(try pull(store, tenant: a).records["end_user"]?.map { $0["name"] }, [.string("A's")])
         XCTAssertEqual(try pull(store, tenant: b).records["end_user"]?.map { $0["name"] }, [.string("B's")])
-        XCTAssertThrowsError(try push(store, tenant: b, #"{"changes":{"interactions":[{"type":"call","client_user_id":"\#(UUID().uuidString)"}]}}"#))
+        let refused = try push(store, tenant: b, #"{"changes":{"interactions":[{"type":"call","client_user_id":"\#(UUID().uuidString)"}]}}"#)
+        XCTAssertEqual(refused.rejected.map(\.field), ["client_user_id"])
     }
 
     func testInteractionMustNameAUserOfTheSameTenant() throws {
@@ -179,22 +180,38 @@ final class SyncStoreTests: XCTestCase {
         let store = try SyncStore(connection: connection, registry: registry)
         let userID = UUID().uuidString.lowercased()
         _ = try push(store, tenant: a, #"{"changes":{"end_user":[{"id":"\#(userID)","name":"A's user"}]}}"#)
-        XCTAssertThrowsError(try push(store, tenant: b, #"{"changes":{"interactions":[{"type":"call","client_user_id":"\#(userID)"}]}}"#)) { error in
-            guard case RequestError.invalid(let issues) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(issues.first?.field, "client_user_id")
-        }
+        let refused = try push(store, tenant: b, #"{"changes":{"interactions":[{"type":"call","client_user_id":"\#(userID)"}]}}"#)
+        XCTAssertEqual(refused.rejected.map(\.field), ["client_user_id"])
+        XCTAssertEqual(refused.records, [], "refused alone, nothing stored")
         let ok = try push(store, tenant: a, """
             {"changes":{"end_user":[{"id":"\(UUID().uuidString)","name":"new"}],"interactions":[{"type":"call","client_user_id":"\(userID)"}]}}
             """)
         XCTAssertEqual(ok.records.count, 2)
     }
 
+    /// A record whose reference the server lacks is refused alone; the rest of the push is stored.
+    func testARecordWithAMissingReferenceIsRefusedAlone() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = try SyncStore(connection: connection, registry: registry)
+        let pushed = try push(store, tenant: tenant, """
+            {"changes":{"end_user":[{"name":"stored"}],"interactions":[{"type":"call","client_user_id":"\(UUID().uuidString)"},{"type":"kept"}]}}
+            """)
+        XCTAssertEqual(pushed.rejected.map { "\($0.entityType ?? "")/\($0.index ?? -1)/\($0.field ?? "")" }, ["interactions/0/client_user_id"])
+        let pulled = try pull(store, tenant: tenant)
+        XCTAssertEqual(pulled.records["end_user"]?.count, 1)
+        XCTAssertEqual(pulled.records["interactions"]?.map { $0["type"] }, [.string("kept")])
+    }
+
+    /// A push the store refuses writes nothing (all or nothing).
     func testRejectedPushWritesNothing() throws {
         let connection = try TestDatabase.connect()
         let tenant = try TestDatabase.makeTenant(connection)
         let store = try SyncStore(connection: connection, registry: registry)
+        // The users are written before the interactions are decided; a new interaction without its type
+        // then fails the push, and the users go with it.
         XCTAssertThrowsError(try push(store, tenant: tenant, """
-            {"changes":{"end_user":[{"name":"would be stored"}],"interactions":[{"type":"call","client_user_id":"\(UUID().uuidString)"}]}}
+            {"changes":{"end_user":[{"name":"would be stored"}],"interactions":[{"title":"no type"}]}}
             """))
         XCTAssertEqual(try pull(store, tenant: tenant).records["end_user"]?.count, 0)
     }

@@ -12,7 +12,7 @@ final class TenantWallTests: XCTestCase {
 
     func pull(_ store: SyncStore, tenant: String) throws -> Int {
         let request = try PullRequest.parse(.object(JSONObject()), registry: registry, limits: limits)
-        return try store.pull(request, tenant: tenant, byteBudget: .max).records.reduce(0) { $0 + $1.count }
+        return try store.pull(request, tenant: tenant, device: nil, byteBudget: .max).records.reduce(0) { $0 + $1.count }
     }
 
     func push(_ store: SyncStore, tenant: String) throws {

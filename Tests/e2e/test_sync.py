@@ -7,11 +7,13 @@ import pytest
 from conftest import cli, make_token, new_tenant, sql
 
 
-def test_client_id_is_kept_and_other_ids_refused(client):
+def test_client_id_is_kept_and_other_ids_become_client_ids(client):
     own = str(uuid.uuid4())
     record = client.push({"end_user": [{"id": own, "name": "Mine"}]}).json()["data"][0]
     assert record["id"] == own
-    assert client.push({"end_user": [{"id": 17, "name": "x"}]}).status_code == 400
+    local = client.push({"end_user": [{"id": 17, "name": "x"}]}).json()["data"][0]
+    assert local["clientId"] == 17 and uuid.UUID(local["id"])
+    assert client.push({"end_user": [{"id": [17], "name": "x"}]}).status_code == 400
 
 
 def test_is_deleted_transformation_and_tombstones_reach_other_devices(make_client):
@@ -75,8 +77,9 @@ def test_interaction_must_name_a_user_of_the_same_tenant(make_client):
     b = make_client()
     user = a.push({"end_user": [{"name": "A's"}]}).json()["data"][0]
     refused = b.push({"interactions": [{"type": "call", "client_user_id": user["id"]}]})
-    assert refused.status_code == 400
-    assert refused.json()["error"]["details"][0]["field"] == "client_user_id"
+    assert refused.status_code == 200 and refused.json()["data"] == [], "refused alone: nothing stored"
+    assert refused.json()["rejected"][0]["field"] == "client_user_id"
+    assert b.pull().json()["data"]["interactions"] == []
     ok = a.push({"interactions": [{"type": "call", "client_user_id": user["id"]}]})
     assert ok.status_code == 200
 
