@@ -52,6 +52,9 @@ public struct Configuration: Sendable {
     /// How far ahead of the server's clock a device's `updatedAt` is believed; later ones are stored as the
     /// time the push arrived (and said so in the response).
     public var clockSkewSeconds: Int
+    /// nginx's nchan publisher (`host:port`, an IPv4 host, loopback in practice): a poke goes there after
+    /// every push that changed something (README, "Live pokes"). Nil: no pokes.
+    public var pokeAddress: String?
     /// The shared metrics and rate-limit file; one per service.
     public var scoreboardPath: String
     /// One JSON line per request on standard error.
@@ -106,6 +109,7 @@ public struct Configuration: Sendable {
             logRetentionDays: read.integer("SYNC_LOG_RETENTION_DAYS", default: 30, in: 1...36_500),
             defaultRateLimit: read.integer("SYNC_DEFAULT_RATE_LIMIT", default: 0, in: 0...1_000_000),
             clockSkewSeconds: read.integer("SYNC_CLOCK_SKEW_SECONDS", default: 60, in: 0...86_400),
+            pokeAddress: read.optionalString("SYNC_POKE_ADDRESS"),
             scoreboardPath: read.string("SYNC_SCOREBOARD", default: "/dev/shm/syncd-scoreboard"),
             logRequests: read.flag("SYNC_LOG_REQUESTS", default: true),
             logLevel: read.choice("SYNC_LOG_LEVEL", default: .info, choices: ["info", "error"], parse: Log.Level.init(name:)),
@@ -113,6 +117,9 @@ public struct Configuration: Sendable {
             pidFile: read.optionalString("SYNC_PID_FILE"),
             sqlDirectory: read.string("SYNC_SQL_DIR", default: "sql")
         )
+        if let address = configuration.pokeAddress, PokePublisher(address: address) == nil {
+            read.problem("SYNC_POKE_ADDRESS (\(address)) must be host:port with an IPv4 host, such as 127.0.0.1:8085")
+        }
         if configuration.pageDefaultLimit > configuration.pageMaximumLimit {
             read.problem("SYNC_PAGE_DEFAULT_LIMIT (\(configuration.pageDefaultLimit)) is above SYNC_PAGE_MAX_LIMIT (\(configuration.pageMaximumLimit))")
         }

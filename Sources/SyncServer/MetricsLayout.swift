@@ -3,8 +3,8 @@ import SyncCore
 /// Where each metric lives in the scoreboard. Derived from the registry and fixed lists, so every
 /// process of one build computes the same layout.
 struct MetricsLayout: Sendable {
-    static let endpoints = ["push", "pull", "pull-pending", "conflicts", "conflicts/resolve", "health", "ready", "metrics", "other"]
-    static let statuses = [200, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503]
+    static let endpoints = ["push", "pull", "pull-pending", "conflicts", "conflicts/resolve", "events", "health", "ready", "metrics", "other"]
+    static let statuses = [200, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503]
     /// Upper bounds of the latency histogram, in seconds.
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     static let maximumWorkers = 64

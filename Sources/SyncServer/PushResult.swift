@@ -10,4 +10,6 @@ struct PushResult {
     /// Records refused alone, the rest of the push applied: a reference to a record the server does not
     /// have (one created and deleted offline before it ever synced would otherwise block a queue forever).
     var rejected: [ValidationIssue] = []
+    /// The newest change stamp among the rows written, in the API's text form: what a live poke says.
+    var latestStamp: String?
 }

@@ -41,6 +41,7 @@ extension SyncHandler {
                 }
                 switch outcome {
                 case .applied(let body, let result):
+                    if let stamp = result.latestStamp, let poker { poker.poke(tenant: call.tenant.id, stamp: stamp) }
                     trace.records = request.recordCount
                     trace.conflicts = result.conflicts.count
                     for batch in request.batches { metrics.pushed(batch.entityType.name, batch.items.count) }

@@ -53,6 +53,8 @@ final class SyncHandler: RequestHandler {
     private let rateLimiter: RateLimiter
     private let tokens: VerifiedTokens
     private let tenants: TenantDirectory
+    /// Where live pokes go (SYNC_POKE_ADDRESS); nil: none.
+    let poker: PokePublisher?
     /// The migrations of the SQL directory, all of which `/ready` wants applied.
     private let migrations: [String]
     private var store: SyncStore?
@@ -70,6 +72,7 @@ final class SyncHandler: RequestHandler {
         let keys = (try? configuration.tokenKeys()) ?? TokenKeys(primary: "")
         self.tokens = VerifiedTokens(verifier: TokenVerifier(keys: keys, policy: configuration.tokenPolicy))
         self.tenants = TenantDirectory(maximumAge: configuration.tenantCacheSeconds)
+        self.poker = configuration.pokeAddress.flatMap(PokePublisher.init(address:))
         // Read once: the master has checked them before starting this worker.
         self.migrations = (try? Migrator.files(in: configuration.sqlDirectory)) ?? []
     }
@@ -125,28 +128,20 @@ final class SyncHandler: RequestHandler {
             return try probe(self)(request)
         }
         let name = String(request.path.dropFirst(SyncHandler.prefix.count))
+        if request.path.hasPrefix(SyncHandler.prefix), name == SyncHandler.eventsAuthorization {
+            trace.endpoint = "events"
+            guard request.method == "GET" else { throw APIError.methodNotAllowed(allowed: "GET") }
+            return try authorizeEvents(request)
+        }
         guard request.path.hasPrefix(SyncHandler.prefix), let endpoint = SyncHandler.endpoints[name] else {
             throw APIError.notFound(request.path)
         }
         trace.endpoint = name
         guard request.method == "POST" else { throw APIError.methodNotAllowed(allowed: "POST") }
 
-        let claims = try authenticate(request)
-        trace.tenant = claims.tenantID
-        trace.subject = claims.subject
+        let (claims, tenant) = try admit(request)
         if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: configuration.maximumBodyBytes) }
         guard isJSON(request.parameter("CONTENT_TYPE")) else { throw APIError.unsupportedMediaType }
-        // The tenant and its rate are checked before the body is parsed: a suspended or throttled
-        // tenant's requests cost no parsing at all.
-        let found = try withDatabase { store in
-            try tenants.tenant(claims.tenantID, connection: store.connection, now: MonotonicClock.seconds)
-        }
-        guard let tenant = found else { throw APIError.forbidden("the token's tenant does not exist") }
-        guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
-        if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
-            metrics.rateLimited()
-            throw APIError.rateLimited(retryAfter: retryAfter)
-        }
         let body: JSON
         do {
             body = try JSON.parse(request.body)
@@ -158,6 +153,35 @@ final class SyncHandler: RequestHandler {
             return try endpoint(self)(Call(body: body, tenant: tenant, claims: claims, scope: claims.scope.map(Scope.init(parsing:)) ?? tenant.defaultScope,
                                     request: request, store: store))
         }
+    }
+
+    /// The token, then its tenant (existing, active) and the tenant's rate. Checked before a body is
+    /// parsed: a suspended or throttled tenant's requests cost no parsing at all.
+    private func admit(_ request: HTTPRequest) throws -> (Claims, Tenant) {
+        let claims = try authenticate(request)
+        trace.tenant = claims.tenantID
+        trace.subject = claims.subject
+        let found = try withDatabase { store in
+            try tenants.tenant(claims.tenantID, connection: store.connection, now: MonotonicClock.seconds)
+        }
+        guard let tenant = found else { throw APIError.forbidden("the token's tenant does not exist") }
+        guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
+        if case .limited(let retryAfter) = rateLimiter.take(tenant: tenant.id, rate: tenant.rateLimit ?? configuration.defaultRateLimit) {
+            metrics.rateLimited()
+            throw APIError.rateLimited(retryAfter: retryAfter)
+        }
+        return (claims, tenant)
+    }
+
+    /// The path, under the API's prefix, where nginx asks (auth_request) whose a live-poke subscription is.
+    static let eventsAuthorization = "events/authorize"
+
+    /// Whose live pokes a subscriber may hear: nginx's auth_request for GET /api/client/sync/events
+    /// (nginx/syncd.conf) comes here with the subscriber's headers. 204 with the verified tenant in
+    /// X-Sync-Tenant, from which nginx names the channel; the client names nothing itself.
+    private func authorizeEvents(_ request: HTTPRequest) throws -> HTTPResponse {
+        let (_, tenant) = try admit(request)
+        return HTTPResponse(status: 204, headers: [("X-Sync-Tenant", tenant.id)])
     }
 
     private func authenticate(_ request: HTTPRequest) throws -> Claims {

@@ -86,6 +86,10 @@ extension SyncStore {
                     guard let row = written[id] else { throw StoreError.lostInsertRace }
                     rows[index] = row.json
                     stored[id] = row.record
+                    // Stamps are fixed-width UTC text, so the greatest string is the newest stamp.
+                    if let stamp = row.record[SyncFields.lastUpdatedName]?.stringValue, stamp > (result.latestStamp ?? "") {
+                        result.latestStamp = stamp
+                    }
                 case .keep:
                     rows[index] = JSON.object(serverCopy ?? JSONObject()).serialized
                 case .awaitDecision:
