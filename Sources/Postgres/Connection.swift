@@ -6,7 +6,7 @@ import Glibc
 /// One libpq connection, used by one thread at a time. Statements take text parameters that are
 /// always bound (`$1`, `$2`, ...); SQL text never carries a value.
 public final class Connection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private var prepared: Set<String> = []
     /// Statements to send ahead of the next one, in order (see `sendAhead`): prepared ones by name with
     /// their parameters, or a transaction's BEGIN (`parameters` nil).
@@ -149,6 +149,7 @@ public final class Connection {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. The BEGIN
     /// goes in the same round trip as the transaction's first statement (a sync point between them
     /// leaves the transaction open); a failed BEGIN is thrown by that statement.
+    @discardableResult
     public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
         ahead.append((begin, nil))
         let value: T

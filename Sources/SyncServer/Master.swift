@@ -67,6 +67,9 @@ public final class Master {
             try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }
         for slot in 0..<configuration.workerProcesses { start(slot: slot) }
+        if let publisher = configuration.pokeAddress.flatMap(PokePublisher.init(address:)) {
+            PokeRelay.start(databaseURL: configuration.databaseURL, publisher: publisher)
+        }
         Log.info("serving", [("listen", .string(configuration.listen)), ("workers", .int(Int64(configuration.workerProcesses))),
                              ("threads", .int(Int64(configuration.workerThreads))), ("pid", .int(Int64(getpid())))])
         var lastMaintenance = MonotonicClock.seconds

@@ -11,7 +11,7 @@ import urllib.parse
 
 import requests
 
-from conftest import env, make_token, new_tenant
+from conftest import env, make_token, new_tenant, sql
 
 
 class Subscriber:
@@ -102,3 +102,21 @@ def test_a_subscription_needs_a_valid_token_of_an_active_tenant():
 def test_the_publisher_is_not_reachable_through_the_site():
     response = requests.post(env("SYNC_HTTP_BASE_URL") + "/tenant-anyone", data="{}", timeout=10)
     assert response.status_code == 404
+
+
+def test_writes_that_do_not_come_through_the_api_poke_too():
+    """Server-side code writing the tables straight: a NOTIFY at commit (sql/015), one listener in the
+    master, one poke per tenant for a burst."""
+    tenant = new_tenant()
+    listener = Subscriber(make_token(tenant, sub="listener"))
+    try:
+        time.sleep(0.3)
+        sql("BEGIN; INSERT INTO end_user (tenant_id, name) SELECT :'p1', 'direct ' || g FROM generate_series(1, 3) g; "
+            "UPDATE end_user SET name = 'direct again' WHERE tenant_id = :'p1' AND name = 'direct 1'; COMMIT;", tenant)
+        newest = sql("SELECT sync_iso(max(last_updated)) FROM end_user WHERE tenant_id = :'p1'", tenant)
+        heard = listener.next(5)
+        assert heard is not None, "no poke within 5 s"
+        assert heard[1] == {"syncTimestamp": newest}
+        assert listener.next(0.5) is None, "one poke for the burst"
+    finally:
+        listener.close()

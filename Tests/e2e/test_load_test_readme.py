@@ -17,8 +17,9 @@ def test_the_readme_load_test_runs_with_one_token_and_no_request_fails(tmp_path)
         if not shutil.which(tool):
             subprocess.run(["apt-get", "install", "-y", "-qq", "apache2-utils" if tool == "ab" else "wrk"], check=True,
                            capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    script = (block.replace(". .run/stack.env", f". {env('SYNC_RUN_DIR')}/stack.env")
-              .replace("/tmp/", f"{tmp_path}/").replace("-n 20000", "-n 200").replace("-d10s", "-d1s"))
+    # The files the block writes go to the test's own directory (first: the stack's may be under /tmp too).
+    script = (block.replace("/tmp/", f"{tmp_path}/").replace(". .run/stack.env", f". {env('SYNC_RUN_DIR')}/stack.env")
+              .replace("-n 20000", "-n 200").replace("-d10s", "-d1s"))
     assert script.count(f"{tmp_path}/") >= 6, script
     # scripts/up makes the demo tenant; the test stack may not have it yet.
     tenants = subprocess.run([env("SYNC_BIN"), "tenant", "list"], capture_output=True, text=True, check=True).stdout
