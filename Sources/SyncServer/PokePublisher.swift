@@ -7,13 +7,13 @@ import Glibc
 /// position and nothing else; a device that hears one pulls through the normal, authorised endpoint.
 /// Best effort by design: a poke that cannot be sent costs the devices only the wait for their next
 /// pull, so failures are counted, never raised, and a slow nginx delays a push by at most `timeout`.
-struct PokePublisher: Sendable {
+public struct PokePublisher: Sendable {
     /// The publisher's IPv4 address and port (SYNC_POKE_ADDRESS, loopback).
     let address: sockaddr_in
     static let timeout = timeval(tv_sec: 0, tv_usec: 200_000)
 
     /// `host:port` with a dotted IPv4 host; nil when it is not one.
-    init?(address text: String) {
+    public init?(address text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let port = UInt16(parts[1]), port > 0 else { return nil }
         var address = sockaddr_in()
@@ -27,8 +27,18 @@ struct PokePublisher: Sendable {
     @discardableResult
     func poke(tenant: String, stamp: String) -> Bool {
         let body = "{\"syncTimestamp\":\"\(stamp)\"}"
-        let request = "POST /tenant-\(tenant) HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        return exchange("POST /tenant-\(tenant) HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    }
+
+    /// Deletes the tenant's channel, which ends every subscription to it (a suspended tenant's devices
+    /// then reconnect, and nginx's authorisation refuses them). Returns whether nginx answered 2xx.
+    @discardableResult
+    public func closeSubscriptions(tenant: String) -> Bool {
+        exchange("DELETE /tenant-\(tenant) HTTP/1.0\r\nHost: localhost\r\n\r\n")
+    }
+
+    private func exchange(_ request: String) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

@@ -241,6 +241,13 @@ struct TenantCommand: ParsableCommand {
         func run() throws {
             try TenantAdmin(connection: database.connect()).setActive(id, false)
             print("tenant \(id) suspended")
+            // Its live-poke subscriptions end now; a device that reconnects within the workers' tenant
+            // cache may still be let in, so they end again once the cache has moved on.
+            let settings = try database.settings.load()
+            guard let publisher = settings.pokeAddress.flatMap(PokePublisher.init(address:)) else { return }
+            publisher.closeSubscriptions(tenant: id)
+            Thread.sleep(forTimeInterval: settings.tenantCacheSeconds + 1)
+            publisher.closeSubscriptions(tenant: id)
         }
     }
 

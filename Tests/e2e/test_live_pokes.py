@@ -11,7 +11,7 @@ import urllib.parse
 
 import requests
 
-from conftest import env, make_token, new_tenant, sql
+from conftest import cli, env, make_token, new_tenant, sql
 
 
 class Subscriber:
@@ -21,6 +21,7 @@ class Subscriber:
 
     def __init__(self, token, path="/api/client/sync/events"):
         self.events = queue.Queue()
+        self.ended = threading.Event()
         url = urllib.parse.urlsplit(env("SYNC_HTTP_BASE_URL"))
         self.socket = socket.create_connection((url.hostname, url.port), timeout=5)
         self.socket.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
@@ -44,6 +45,7 @@ class Subscriber:
                     self.events.put((time.monotonic(), json.loads(text[5:])))
         except (OSError, ValueError):
             pass
+        self.ended.set()
 
     def next(self, seconds):
         try:
@@ -120,3 +122,31 @@ def test_writes_that_do_not_come_through_the_api_poke_too():
         assert listener.next(0.5) is None, "one poke for the burst"
     finally:
         listener.close()
+
+
+def test_a_device_that_connects_late_is_told_the_newest_position_at_once():
+    tenant = new_tenant()
+    push(make_token(tenant, sub="writer"), [{"name": "first"}])
+    newest = push(make_token(tenant, sub="writer"), [{"name": "second"}])["data"][0]["last_updated"]
+    late = Subscriber(make_token(tenant, sub="late"))
+    try:
+        heard = late.next(5)
+        assert heard is not None and heard[1] == {"syncTimestamp": newest}, heard
+        assert late.next(0.5) is None, "only the newest poke"
+    finally:
+        late.close()
+
+
+def test_suspending_a_tenant_ends_its_subscriptions():
+    tenant = new_tenant()
+    listener = Subscriber(make_token(tenant, sub="listener"))
+    try:
+        assert listener.status == 200
+        cli("tenant", "suspend", tenant)
+        assert listener.ended.wait(10), "the subscription is still open"
+        again = Subscriber(make_token(tenant, sub="listener"))
+        assert again.status == 403
+        again.close()
+    finally:
+        listener.close()
+        cli("tenant", "activate", tenant)
