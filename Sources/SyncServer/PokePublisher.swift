@@ -27,7 +27,8 @@ public struct PokePublisher: Sendable {
     @discardableResult
     func poke(tenant: String, stamp: String) -> Bool {
         let body = "{\"syncTimestamp\":\"\(stamp)\"}"
-        return exchange("POST /tenant-\(tenant) HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        guard let channel = PokePublisher.channelPath(tenant) else { return false }
+        return exchange("POST \(channel) HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
     }
 
@@ -35,7 +36,17 @@ public struct PokePublisher: Sendable {
     /// then reconnect, and nginx's authorisation refuses them). Returns whether nginx answered 2xx.
     @discardableResult
     public func closeSubscriptions(tenant: String) -> Bool {
-        exchange("DELETE /tenant-\(tenant) HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        guard let channel = PokePublisher.channelPath(tenant) else { return false }
+        return exchange("DELETE \(channel) HTTP/1.0\r\nHost: localhost\r\n\r\n")
+    }
+
+    /// The publisher's path of a tenant's channel (nginx/syncd.conf matches `^/tenant-([A-Za-z0-9._-]+)$`,
+    /// the characters a tenant id may have); nil for an id that could not be one.
+    static func channelPath(_ tenant: String) -> String? {
+        let allowed = tenant.utf8.allSatisfy { byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 46 || byte == 95 || byte == 45
+        }
+        return allowed && !tenant.isEmpty ? "/tenant-" + tenant : nil
     }
 
     private func exchange(_ request: String) -> Bool {

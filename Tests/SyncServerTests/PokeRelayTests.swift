@@ -16,6 +16,11 @@ final class PokeRelayTests: XCTestCase {
         XCTAssertEqual(PokeRelay.newestStamps(burst), ["acme": "2026-11-30T05:00:00.000009Z", "other": "2026-11-30T04:00:00.000000Z"])
     }
 
+    func testAChannelPathHoldsOnlyWhatATenantIdMay() {
+        XCTAssertEqual(PokePublisher.channelPath("acme-1.eu_west"), "/tenant-acme-1.eu_west")
+        for bad in ["", "a b", "a/b", "a\r\nHost: x", "é"] { XCTAssertNil(PokePublisher.channelPath(bad), bad) }
+    }
+
     func testThePublisherAddressIsAnIPv4HostAndPort() {
         XCTAssertNotNil(PokePublisher(address: "127.0.0.1:8085"))
         for bad in ["localhost:8085", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:99999", "[::1]:8085", ""] {
