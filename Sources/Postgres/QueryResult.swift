@@ -42,6 +42,12 @@ public final class QueryResult {
         }
     }
 
+    /// A `timestamptz` of a statement run with binary results, in microseconds since the Unix epoch;
+    /// nil for SQL NULL (or a value that is not one).
+    public func binaryTimestamp(row: Int, column: Int) -> Int64? {
+        withBytes(row: row, column: column) { $0.flatMap(BinaryValue.timestamp) }
+    }
+
     public func int(row: Int, column: Int) -> Int64? {
         string(row: row, column: column).flatMap { Int64($0) }
     }

@@ -97,7 +97,7 @@ struct RowCoding {
 
     /// The row's change stamp (`last_updated`).
     func stamp(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> Timestamp {
-        let micros = result.withBytes(row: row, column: column + stampIndex) { $0.flatMap(BinaryValue.timestamp) }
+        let micros = result.binaryTimestamp(row: row, column: column + stampIndex)
         guard let micros else { throw UnexpectedValue(column: entityType.fields[stampIndex].column) }
         return Timestamp(microsecondsSinceEpoch: micros)
     }

@@ -64,8 +64,8 @@ struct SyncStore {
                 try connection.execute(prepared: "\(entityType.name).changed", sql(entityType).changedSince,
                                        [tenant, since, String(request.limit + 1), device], binaryResults: true)
             }
-            let latest = changed[0].withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
-            let remembered = changed[0].withBytes(row: 0, column: 1) { $0.flatMap(BinaryValue.timestamp) }
+            let latest = changed[0].binaryTimestamp(row: 0, column: 0)
+            let remembered = changed[0].binaryTimestamp(row: 0, column: 1)
             let page = PullPage(stamps: try stamps(changed, of: types), limit: request.limit)
             guard let tied = page.tiedStamp else { return (page, changed, latest, remembered) }
             let run = try types.map { entityType in
@@ -119,8 +119,7 @@ struct SyncStore {
         let rows = try connection.execute(prepared: "device.position",
                                           "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2",
                                           [tenant, device], binaryResults: true)
-        return rows.rowCount == 0 ? nil : rows.withBytes(row: 0, column: 0) { $0.flatMap(BinaryValue.timestamp) }
-            .map(Timestamp.init(microsecondsSinceEpoch:))
+        return rows.rowCount == 0 ? nil : rows.binaryTimestamp(row: 0, column: 0).map(Timestamp.init(microsecondsSinceEpoch:))
     }
 
     /// How far the safe horizon is behind the database's clock, in seconds (+Inf while it is stopped).
