@@ -185,7 +185,8 @@ user $WEB_USER;
 worker_processes auto;
 pid $RUN/nginx/nginx.pid;
 error_log $RUN/logs/nginx-error.log warn;
-events { worker_connections 4096; }
+worker_rlimit_nofile 20000;
+events { worker_connections 8192; }
 http {
     client_body_temp_path $RT/nginx/body;
     fastcgi_temp_path $RT/nginx/fastcgi;

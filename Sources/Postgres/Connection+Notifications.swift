@@ -30,6 +30,17 @@ extension Connection {
         return received
     }
 
+    /// The connection's socket, for a caller that waits on it together with descriptors of its own
+    /// (poll for POLLIN, then `receivedNotifications()`).
+    public var socketDescriptor: Int32 { PQsocket(handle) }
+
+    /// Reads what the server has sent without waiting, and returns the notifications among it.
+    /// Throws when the connection breaks.
+    public func receivedNotifications() throws(PostgresError) -> [DatabaseNotification] {
+        guard PQconsumeInput(handle) == 1 else { throw notConnected() }
+        return pending()
+    }
+
     private func pending() -> [DatabaseNotification] {
         var received: [DatabaseNotification] = []
         while let notice = PQnotifies(handle) {

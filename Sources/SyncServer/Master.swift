@@ -19,6 +19,9 @@ public final class Master {
     private let registry: Registry
     private let spawner: ProcessSpawner
     private let socket: Int32
+    /// The workers' end of the poke relay's socket pair (PokeOutbox); the relay reads the other.
+    private let pokes: Int32
+    private let relay: PokeRelay
     private let board: Scoreboard
     private let layout: MetricsLayout
     /// The counters the master keeps itself (restarts, refused reloads, failed prunes, start, schema).
@@ -53,6 +56,10 @@ public final class Master {
         let listening = try WorkerPool.listen(on: configuration.listen, mode: mode_t(configuration.socketMode))
         socket = fcntl(listening, F_DUPFD_CLOEXEC, 10)
         close(listening)
+        let (relayEnd, workersEnd) = try PokeOutbox.pair()
+        pokes = workersEnd
+        relay = PokeRelay(inbox: relayEnd, databaseURL: configuration.databaseURL, metrics: metrics,
+                          publisher: configuration.pokeAddress.flatMap(PokePublisher.init(address:)))
         metrics.masterStarted(at: UInt64(Date().timeIntervalSince1970))
         recordSchemaVersion()
     }
@@ -66,10 +73,8 @@ public final class Master {
         if let pidFile = configuration.pidFile {
             try? "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }
+        relay.start()
         for slot in 0..<configuration.workerProcesses { start(slot: slot) }
-        if let publisher = configuration.pokeAddress.flatMap(PokePublisher.init(address:)) {
-            PokeRelay.start(databaseURL: configuration.databaseURL, publisher: publisher)
-        }
         Log.info("serving", [("listen", .string(configuration.listen)), ("workers", .int(Int64(configuration.workerProcesses))),
                              ("threads", .int(Int64(configuration.workerThreads))), ("pid", .int(Int64(getpid())))])
         var lastMaintenance = MonotonicClock.seconds
@@ -115,7 +120,7 @@ public final class Master {
         // Only the master speaks to systemd (NotifyAccess=main).
         environment["NOTIFY_SOCKET"] = nil
         do {
-            let (pid, ready) = try spawner.spawn(arguments: arguments(slot: slot), environment: environment, socket: socket)
+            let (pid, ready) = try spawner.spawn(arguments: arguments(slot: slot), environment: environment, socket: socket, pokes: pokes)
             children[pid] = Child(slot: slot, started: MonotonicClock.seconds)
             guard ProcessSpawner.waitReady(ready, seconds: 15) else {
                 Log.error("worker did not start", [("slot", .int(Int64(slot))), ("pid", .int(Int64(pid)))])
@@ -147,6 +152,8 @@ public final class Master {
                 continue
             }
             Log.error("worker died", [("pid", .int(Int64(pid))), ("slot", .int(Int64(child.slot)))] + ending)
+            // Perhaps between a commit and its poke: every device is told to pull once.
+            PokeOutbox(descriptor: pokes).pokeEveryone()
             guard !child.retiring, !stopping else { continue }
             metrics.workerRestarted()
             failures[child.slot] = MonotonicClock.seconds - child.started < 5 ? failures[child.slot, default: 0] + 1 : 0
@@ -182,6 +189,7 @@ public final class Master {
             let problems = Server.preflight(configuration: fresh, registry: registry)
             guard problems.isEmpty else { throw Server.StartupError(description: problems.joined(separator: "; ")) }
             configuration = fresh
+            relay.use(fresh.pokeAddress.flatMap(PokePublisher.init(address:)))
             Log.setLevel(fresh.logLevel)
             recordSchemaVersion()
         } catch {

@@ -47,6 +47,9 @@ final class Metrics: Sendable {
     func masterStarted(at seconds: UInt64) { board.store(layout.startedAt, seconds) }
     func schemaChecked(version: UInt64) { board.store(layout.schemaVersion, version) }
     func pruneFailed() { board.add(layout.prunesFailed) }
+    func pokePublished() { board.add(layout.pokesPublished) }
+    func pokeFailed() { board.add(layout.pokesFailed) }
+    func pokeDropped() { board.add(layout.pokesDropped) }
 
     func started() { board.add(layout.busy + workerSlot) }
     func finished() { board.subtract(layout.busy + workerSlot) }
@@ -65,7 +68,8 @@ final class Metrics: Sendable {
 
     /// The Prometheus text exposition format (version 0.0.4).
     /// `horizonLagSeconds`: how far pulls' safe horizon is behind the database's clock (sql/013).
-    func render(horizonLagSeconds: Double? = nil) -> String {
+    /// `liveSubscribers`: how many live-poke subscribers nginx holds (nchan's stub status).
+    func render(horizonLagSeconds: Double? = nil, liveSubscribers: Int? = nil) -> String {
         var text = ""
         func header(_ name: String, _ type: String, _ help: String) {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -81,6 +85,9 @@ final class Metrics: Sendable {
         if let listening, let queue = ListenQueue.length(of: listening) {
             single("sync_listen_queue", "gauge", "Connections from nginx waiting in the socket's backlog for a worker thread to accept them.", queue.waiting)
             single("sync_listen_queue_limit", "gauge", "The size of that backlog; beyond it nginx's connections fail (502).", queue.limit)
+        }
+        if let liveSubscribers {
+            single("sync_live_subscribers", "gauge", "Live-poke subscriptions the nginx of SYNC_POKE_ADDRESS holds now.", UInt64(liveSubscribers))
         }
         if let horizonLagSeconds {
             single("sync_horizon_lag_seconds", "gauge",
@@ -128,6 +135,9 @@ final class Metrics: Sendable {
         single("sync_client_clocks_clamped_total", "counter", "Pushed records whose updatedAt was ahead of the server's clock beyond SYNC_CLOCK_SKEW_SECONDS, stored as the time the push arrived.", board.load(layout.clocksClamped))
         single("sync_reloads_failed_total", "counter", "Reloads refused because the new settings failed their check; the old workers kept serving.", board.load(layout.reloadsFailed))
         single("sync_prunes_failed_total", "counter", "Runs of the master's minutely pruning of history and idempotency keys that failed.", board.load(layout.prunesFailed))
+        single("sync_pokes_published_total", "counter", "Live pokes nginx took from the master's relay, one per tenant and burst.", board.load(layout.pokesPublished))
+        single("sync_pokes_failed_total", "counter", "Live pokes nginx did not take (its publisher unreachable, slow or refusing).", board.load(layout.pokesFailed))
+        single("sync_pokes_dropped_total", "counter", "Pushes whose poke a worker could not hand to the relay (its queue full).", board.load(layout.pokesDropped))
         var busy: UInt64 = 0
         var threads: UInt64 = 0
         for slot in 0..<MetricsLayout.maximumWorkers {

@@ -3,7 +3,7 @@ import SyncCore
 /// Where each metric lives in the scoreboard. Derived from the registry and fixed lists, so every
 /// process of one build computes the same layout.
 struct MetricsLayout: Sendable {
-    static let endpoints = ["push", "pull", "pull-pending", "conflicts", "conflicts/resolve", "events", "health", "ready", "metrics", "other"]
+    static let endpoints = ["push", "pull", "pull-pending", "conflicts", "conflicts/resolve", "events", "events/ticket", "health", "ready", "metrics", "other"]
     static let statuses = [200, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503]
     /// Upper bounds of the latency histogram, in seconds.
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -26,6 +26,9 @@ struct MetricsLayout: Sendable {
     let reloadsFailed: Int
     let clocksClamped: Int
     let prunesFailed: Int
+    let pokesPublished: Int
+    let pokesFailed: Int
+    let pokesDropped: Int
     let startedAt: Int          // the master's start, unix seconds
     let schemaVersion: Int      // the number of the last migration, as checked by the master
     let busy: Int               // per worker slot
@@ -54,6 +57,9 @@ struct MetricsLayout: Sendable {
         reloadsFailed = block(1)
         clocksClamped = block(1)
         prunesFailed = block(1)
+        pokesPublished = block(1)
+        pokesFailed = block(1)
+        pokesDropped = block(1)
         startedAt = block(1)
         schemaVersion = block(1)
         busy = block(MetricsLayout.maximumWorkers)

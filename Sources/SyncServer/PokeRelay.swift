@@ -1,51 +1,148 @@
 import Foundation
 import Postgres
+import SyncCore
 
-/// Pokes for writes that did not come through the API: listens on sync_changes (sql/015), where other
-/// server-side code's statements notify "tenant stamp" at commit, and publishes one poke per tenant for
-/// each burst. One listener for the service, in the master, on a thread of its own; a broken connection
-/// is made again a second later (pokes lost meanwhile cost devices only the wait for their next pull).
-enum PokeRelay {
+/// The one place pokes leave from (README, "Live pokes"), a thread of the master: it gathers what the
+/// workers' pushes hand it (PokeOutbox) and the NOTIFYs on sync_changes of writes that did not come
+/// through the API (sql/015), and publishes one poke per tenant for each burst of `gatherSeconds`. It
+/// also ends subscriptions whose token expires: each minute it deletes the channel `expires-<minute>`,
+/// which nginx adds to every subscription whose token's exp falls in that minute (SyncHandler's
+/// authorizeEvents). A broken database connection is made again a second later; the workers' pokes
+/// flow meanwhile. Pokes lost on the way cost devices only the wait for their next pull.
+final class PokeRelay: @unchecked Sendable {
     static let channel = "sync_changes"
-    /// How long a burst of notifications is gathered before its pokes go out.
+    /// How long a burst is gathered before its pokes go out.
     static let gatherSeconds = 0.01
+    /// Subscriptions are authorised again every 5 minutes (nginx/syncd.conf), so after a restart the
+    /// relay ends those of the minutes it may have missed.
+    static let missedMinutes: Int64 = 6
+    /// A minute's channel is deleted this long before the minute begins: the relay wakes at least once
+    /// a second, so its subscriptions end before any of their tokens expires.
+    static let expiryLeadSeconds: Int64 = 2
 
-    static func start(databaseURL: String, publisher: PokePublisher) {
-        let thread = Thread {
-            while true {
-                do {
-                    try relay(connection: Connection(url: databaseURL), publisher: publisher)
-                } catch {
-                    Log.error("poke listener reconnecting", [("error", .string(String(describing: error)))])
-                    Thread.sleep(forTimeInterval: 1)
-                }
-            }
-        }
+    /// The minute whose channel `expires-<minute>` a subscription with this token's exp joins, or nil
+    /// when that channel is (about to be) deleted already: the token expires too soon.
+    static func expiryMinute(tokenExpiresAt: Int64, now: Int64) -> Int64? {
+        let minute = tokenExpiresAt / 60
+        return minute * 60 - expiryLeadSeconds > now + 1 ? minute : nil
+    }
+
+    /// The last minute whose channel is due for deletion at `now`.
+    static func dueMinute(now: Int64) -> Int64 {
+        (now + expiryLeadSeconds) / 60
+    }
+
+    private let inbox: Int32
+    private let databaseURL: String
+    private let metrics: Metrics
+    private let lock = NSLock()
+    private var publisher: PokePublisher?
+
+    init(inbox: Int32, databaseURL: String, metrics: Metrics, publisher: PokePublisher?) {
+        self.inbox = inbox
+        self.databaseURL = databaseURL
+        self.metrics = metrics
+        self.publisher = publisher
+    }
+
+    /// Where pokes go from now on (after a reload); nil: nowhere, and what arrives is discarded.
+    func use(_ publisher: PokePublisher?) {
+        lock.withLock { self.publisher = publisher }
+    }
+
+    private var currentPublisher: PokePublisher? { lock.withLock { publisher } }
+
+    func start() {
+        let thread = Thread { [self] in run() }
         thread.name = "poke-relay"
         thread.start()
     }
 
-    private static func relay(connection: Connection, publisher: PokePublisher) throws {
-        try connection.execute("LISTEN \(channel)")
+    private func run() {
+        var listener: Connection?
+        var nextConnect = 0.0
+        var burst = Burst()
+        var gatherUntil: Double?
+        var sweptMinute = PokeRelay.dueMinute(now: Int64(Date().timeIntervalSince1970)) - PokeRelay.missedMinutes
         while true {
-            var burst = try connection.notifications(waitingUpTo: 5)
-            guard !burst.isEmpty else { continue }
-            burst += try connection.notifications(waitingUpTo: gatherSeconds)
-            for (tenant, stamp) in newestStamps(burst) {
-                publisher.poke(tenant: tenant, stamp: stamp)
+            let now = MonotonicClock.seconds
+            if listener == nil, now >= nextConnect {
+                do {
+                    let connection = try Connection(url: databaseURL)
+                    try connection.execute("LISTEN \(PokeRelay.channel)")
+                    listener = connection
+                } catch {
+                    Log.error("poke listener reconnecting", [("error", .string(String(describing: error)))])
+                    nextConnect = now + 1
+                }
+            }
+            let timeout = gatherUntil.map { max(0, $0 - now) } ?? 1
+            var descriptors = [pollfd(fd: inbox, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: listener?.socketDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&descriptors, 2, Int32((timeout * 1000).rounded(.up)))
+            if descriptors[0].revents != 0 { receiveDatagrams(into: &burst) }
+            if descriptors[1].revents != 0, let connection = listener {
+                do {
+                    for notification in try connection.receivedNotifications() where notification.channel == PokeRelay.channel {
+                        burst.add(notification.payload)
+                    }
+                } catch {
+                    Log.error("poke listener lost its connection", [("error", .string(String(describing: error)))])
+                    listener = nil
+                }
+            }
+            if !burst.isEmpty, gatherUntil == nil { gatherUntil = MonotonicClock.seconds + PokeRelay.gatherSeconds }
+            if let deadline = gatherUntil, MonotonicClock.seconds >= deadline {
+                publish(burst, listener: listener)
+                burst = Burst()
+                gatherUntil = nil
+            }
+            let minute = PokeRelay.dueMinute(now: Int64(Date().timeIntervalSince1970))
+            while sweptMinute < minute {
+                sweptMinute += 1
+                currentPublisher?.delete(channel: "expires-\(sweptMinute)")
             }
         }
     }
 
-    /// The newest stamp per tenant among payloads "tenant stamp" (stamps are fixed-width UTC text).
-    static func newestStamps(_ notifications: [DatabaseNotification]) -> [String: String] {
+    private func receiveDatagrams(into burst: inout Burst) {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let count = recv(inbox, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard count > 0 else { return }
+            burst.add(String(decoding: buffer[..<count], as: UTF8.self))
+        }
+    }
+
+    private func publish(_ burst: Burst, listener: Connection?) {
+        guard let publisher = currentPublisher else { return }
+        var pokes = burst.newest.map { (channel: "tenant-" + $0.key, stamp: $0.value) }
+        if burst.everyone {
+            // A worker died, perhaps after a commit and before its poke: everyone pulls once, told the
+            // database's time now (the host's when the database cannot be asked).
+            let stamp = (try? listener?.execute("SELECT sync_iso(clock_timestamp())").string(row: 0, column: 0))
+                ?? Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000)).description
+            pokes.append((PokePublisher.everyoneChannel, stamp))
+        }
+        for poke in pokes {
+            if publisher.poke(channel: poke.channel, stamp: poke.stamp) { metrics.pokePublished() } else { metrics.pokeFailed() }
+        }
+    }
+
+    /// What a burst asks for: the newest stamp per tenant, and whether everyone is to be poked.
+    struct Burst {
         var newest: [String: String] = [:]
-        for notification in notifications where notification.channel == channel {
-            let parts = notification.payload.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2 else { continue }
+        var everyone = false
+
+        var isEmpty: Bool { newest.isEmpty && !everyone }
+
+        /// Takes "tenant stamp" (stamps are fixed-width UTC text, so newer sorts later) or "*".
+        mutating func add(_ message: String) {
+            if message == PokeOutbox.everyone { everyone = true; return }
+            let parts = message.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { return }
             let (tenant, stamp) = (String(parts[0]), String(parts[1]))
             if stamp > newest[tenant, default: ""] { newest[tenant] = stamp }
         }
-        return newest
     }
 }

@@ -1,7 +1,8 @@
 import Glibc
 
 /// Starts worker processes: this same executable, run anew (fork() of a multi-threaded Swift process
-/// is not safe), with the listening socket as descriptor 3 and a readiness pipe as descriptor 4.
+/// is not safe), with the listening socket as descriptor 3, a readiness pipe as descriptor 4 and the
+/// poke relay's socket as descriptor 5 (PokeOutbox).
 struct ProcessSpawner {
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -21,7 +22,7 @@ struct ProcessSpawner {
     }
 
     /// Spawns `arguments` with `environment`; returns the child's pid and the read end of its readiness pipe.
-    func spawn(arguments: [String], environment: [String: String], socket: Int32) throws -> (pid: pid_t, ready: Int32) {
+    func spawn(arguments: [String], environment: [String: String], socket: Int32, pokes: Int32) throws -> (pid: pid_t, ready: Int32) {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
         // Descriptors above 10 can never be the targets 3 and 4 themselves, so dup2 always clears close-on-exec.
@@ -36,6 +37,7 @@ struct ProcessSpawner {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, socket, ProcessSpawner.socketDescriptor)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, ProcessSpawner.readyDescriptor)
+        posix_spawn_file_actions_adddup2(&actions, pokes, PokeOutbox.inheritedDescriptor)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -41,7 +41,7 @@ extension SyncHandler {
                 }
                 switch outcome {
                 case .applied(let body, let result):
-                    if let stamp = result.latestStamp, let poker { poker.poke(tenant: call.tenant.id, stamp: stamp) }
+                    if let stamp = result.latestStamp, let pokes, !pokes.poke(tenant: call.tenant.id, stamp: stamp) { metrics.pokeDropped() }
                     trace.records = request.recordCount
                     trace.conflicts = result.conflicts.count
                     for batch in request.batches { metrics.pushed(batch.entityType.name, batch.items.count) }
@@ -113,7 +113,8 @@ extension SyncHandler {
         let record = try call.store.resolveConflict(request, registry: registry, context: context) { entityType in
             try require(.write, call.scope.denied(.write, [entityType.name]))
         }
-        return JSONResponse.ok("{\"success\":true,\"data\":" + record + "}")
+        if let stamp = record.stamp, let pokes, !pokes.poke(tenant: call.tenant.id, stamp: stamp) { metrics.pokeDropped() }
+        return JSONResponse.ok("{\"success\":true,\"data\":" + record.json + "}")
     }
 
     /// The types a pull without `entityTypes` returns: those the token may read (all of them when it

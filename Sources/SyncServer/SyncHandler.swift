@@ -8,7 +8,7 @@ import SyncCore
 final class SyncHandler: RequestHandler {
     static let prefix = "/api/client/sync/"
     /// The FastCGI parameters the handler reads; the worker pool copies only these.
-    static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID", "REMOTE_ADDR"]
+    static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID", "REMOTE_ADDR", "SYNC_EVENTS_TICKET"]
 
     /// What an endpoint gets once the request is authenticated and its body parsed.
     struct Call {
@@ -40,6 +40,7 @@ final class SyncHandler: RequestHandler {
 
     /// What the request log line and the metrics say about the request being served.
     struct Trace {
+        var requestID: JSON = .null
         var endpoint = "other"
         var tenant: String?
         var subject: String?
@@ -53,8 +54,8 @@ final class SyncHandler: RequestHandler {
     private let rateLimiter: RateLimiter
     private let tokens: VerifiedTokens
     private let tenants: TenantDirectory
-    /// Where live pokes go (SYNC_POKE_ADDRESS); nil: none.
-    let poker: PokePublisher?
+    /// Where live pokes go (the master's relay, when SYNC_POKE_ADDRESS is set); nil: none.
+    let pokes: PokeOutbox?
     /// The migrations of the SQL directory, all of which `/ready` wants applied.
     private let migrations: [String]
     private var store: SyncStore?
@@ -63,7 +64,7 @@ final class SyncHandler: RequestHandler {
     var random = BufferedRandom()
     var trace = Trace()
 
-    init(configuration: Configuration, registry: Registry, metrics: Metrics, rateLimiter: RateLimiter) {
+    init(configuration: Configuration, registry: Registry, metrics: Metrics, rateLimiter: RateLimiter, pokes: PokeOutbox? = nil) {
         self.configuration = configuration
         self.registry = registry
         self.metrics = metrics
@@ -72,7 +73,7 @@ final class SyncHandler: RequestHandler {
         let keys = (try? configuration.tokenKeys()) ?? TokenKeys(primary: "")
         self.tokens = VerifiedTokens(verifier: TokenVerifier(keys: keys, policy: configuration.tokenPolicy))
         self.tenants = TenantDirectory(maximumAge: configuration.tenantCacheSeconds)
-        self.poker = configuration.pokeAddress.flatMap(PokePublisher.init(address:))
+        self.pokes = configuration.pokeAddress == nil ? nil : pokes
         // Read once: the master has checked them before starting this worker.
         self.migrations = (try? Migrator.files(in: configuration.sqlDirectory)) ?? []
     }
@@ -81,13 +82,13 @@ final class SyncHandler: RequestHandler {
         let started = MonotonicClock.seconds
         metrics.started()
         defer { metrics.finished() }
-        trace = Trace()
+        trace = Trace(requestID: request.parameter("REQUEST_ID").map(JSON.string) ?? .null)
         let response = answer(request)
         let seconds = MonotonicClock.seconds - started
         metrics.request(endpoint: trace.endpoint, status: response.status, seconds: seconds)
         if configuration.logRequests {
             Log.info("request", [
-                ("requestId", requestID(request)), ("tenant", trace.tenant.map(JSON.string) ?? .null),
+                ("requestId", trace.requestID), ("tenant", trace.tenant.map(JSON.string) ?? .null),
                 ("sub", trace.subject.map(JSON.string) ?? .null), ("endpoint", .string(trace.endpoint)),
                 ("status", .int(Int64(response.status))), ("durationMs", .double((seconds * 100_000).rounded() / 100)),
                 ("records", .int(Int64(trace.records))), ("conflicts", .int(Int64(trace.conflicts))),
@@ -97,8 +98,12 @@ final class SyncHandler: RequestHandler {
     }
 
     private func answer(_ request: HTTPRequest) -> HTTPResponse {
+        answer { try respond(to: request) }
+    }
+
+    private func answer(_ respond: () throws -> HTTPResponse) -> HTTPResponse {
         do {
-            return try respond(to: request)
+            return try respond()
         } catch let error as APIError {
             return error.response
         } catch let error as RequestError {
@@ -108,17 +113,13 @@ final class SyncHandler: RequestHandler {
         } catch let error as PostgresError where error.meansUnavailable {
             store = nil
             metrics.databaseError()
-            Log.error("database unavailable", [("error", .string(error.description)), ("requestId", requestID(request))])
+            Log.error("database unavailable", [("error", .string(error.description)), ("requestId", trace.requestID)])
             return APIError.unavailable().response
         } catch {
             if error is PostgresError { metrics.databaseError() }
-            Log.error("request failed", [("error", .string(String(describing: error))), ("requestId", requestID(request))])
+            Log.error("request failed", [("error", .string(String(describing: error))), ("requestId", trace.requestID)])
             return APIError.internalError.response
         }
-    }
-
-    private func requestID(_ request: HTTPRequest) -> JSON {
-        request.parameter("REQUEST_ID").map(JSON.string) ?? .null
     }
 
     private func respond(to request: HTTPRequest) throws -> HTTPResponse {
@@ -131,7 +132,12 @@ final class SyncHandler: RequestHandler {
         if request.path.hasPrefix(SyncHandler.prefix), name == SyncHandler.eventsAuthorization {
             trace.endpoint = "events"
             guard request.method == "GET" else { throw APIError.methodNotAllowed(allowed: "GET") }
-            return try authorizeEvents(request)
+            return SyncHandler.refusalForNginx(answer { try authorizeEvents(request) })
+        }
+        if request.path.hasPrefix(SyncHandler.prefix), name == SyncHandler.eventsTicket {
+            trace.endpoint = name
+            guard request.method == "POST" else { throw APIError.methodNotAllowed(allowed: "POST") }
+            return try eventTicket(request)
         }
         guard request.path.hasPrefix(SyncHandler.prefix), let endpoint = SyncHandler.endpoints[name] else {
             throw APIError.notFound(request.path)
@@ -161,8 +167,73 @@ final class SyncHandler: RequestHandler {
         let claims = try authenticate(request)
         trace.tenant = claims.tenantID
         trace.subject = claims.subject
+        return (claims, try admit(tenant: claims.tenantID))
+    }
+
+    /// The path, under the API's prefix, where nginx asks (auth_request) whose a live-poke subscription is.
+    static let eventsAuthorization = "events/authorize"
+    /// The path, under the API's prefix, where a browser exchanges its token for a subscription ticket.
+    static let eventsTicket = "events/ticket"
+
+    /// Whose live pokes a subscriber may hear, and until when: nginx's auth_request for GET
+    /// /api/client/sync/events (nginx/syncd.conf) comes here with the subscriber's headers, and with its
+    /// `?ticket=` as the parameter SYNC_EVENTS_TICKET. 204 with the verified tenant in X-Sync-Tenant,
+    /// from which nginx names the channel (the client names nothing itself), and in X-Sync-Expires the
+    /// minute (Unix time / 60) that the token's exp falls in: nginx adds the channel `expires-<minute>`
+    /// to the subscription, and the master deletes that channel just before the minute begins
+    /// (PokeRelay), which ends the subscription before the token expires. A token with less than that
+    /// left is refused: the client subscribes with a fresh one.
+    private func authorizeEvents(_ request: HTTPRequest) throws -> HTTPResponse {
+        let tenant: Tenant, expiresAt: Int64
+        if request.parameter("HTTP_AUTHORIZATION") == nil, let ticket = request.parameter("SYNC_EVENTS_TICKET") {
+            guard let redeemed = try withDatabase({ try $0.redeemEventTicket(ticket) }) else {
+                throw APIError(status: 401, code: "invalid_ticket", message: "the ticket is unknown, used or expired: ask for a new one")
+            }
+            trace.tenant = redeemed.tenant
+            tenant = try admit(tenant: redeemed.tenant)
+            expiresAt = redeemed.tokenExpiresAt
+        } else {
+            let claims: Claims
+            (claims, tenant) = try admit(request)
+            expiresAt = claims.expiresAt
+        }
+        guard let minute = PokeRelay.expiryMinute(tokenExpiresAt: expiresAt, now: Int64(Date().timeIntervalSince1970)) else {
+            throw APIError(status: 401, code: "unauthorized", message: "the token expires within a minute: subscribe with a fresh one")
+        }
+        return HTTPResponse(status: 204, headers: [("X-Sync-Tenant", tenant.id), ("X-Sync-Expires", String(minute))])
+    }
+
+    /// nginx's auth_request passes on 401 and 403 and turns any other refusal into a 500, so those
+    /// become 403 with the status meant in X-Sync-Refusal, which the site file's @events_refused answers.
+    static func refusalForNginx(_ response: HTTPResponse) -> HTTPResponse {
+        guard response.status >= 300, response.status != 401, response.status != 403 else { return response }
+        var refused = response
+        refused.status = 403
+        refused.headers.append(("X-Sync-Refusal", String(response.status)))
+        return refused
+    }
+
+    /// A single-use ticket for one live-poke subscription, for browsers, which cannot set an
+    /// Authorization header on an EventSource or a WebSocket (sql/016). It carries the token's tenant
+    /// and exp, and must be redeemed within `SyncStore.eventTicketSeconds`.
+    private func eventTicket(_ request: HTTPRequest) throws -> HTTPResponse {
+        let (claims, tenant) = try admit(request)
+        var hex = ByteWriter(capacity: 64)
+        for _ in 0..<4 {
+            withUnsafeBytes(of: random.next()) { for byte in $0 { hex.write(hex: byte) } }
+        }
+        let ticket = String(decoding: hex.bytes, as: UTF8.self)
+        try withDatabase { store in
+            try store.enter(tenant: tenant.id)
+            try store.saveEventTicket(ticket, tenant: tenant.id, tokenExpiresAt: claims.expiresAt)
+        }
+        return JSONResponse.ok("{\"success\":true,\"data\":{\"ticket\":\"\(ticket)\",\"expiresIn\":\(SyncStore.eventTicketSeconds)}}")
+    }
+
+    /// The tenant, when it exists and is active, within its rate.
+    private func admit(tenant id: String) throws -> Tenant {
         let found = try withDatabase { store in
-            try tenants.tenant(claims.tenantID, connection: store.connection, now: MonotonicClock.seconds)
+            try tenants.tenant(id, connection: store.connection, now: MonotonicClock.seconds)
         }
         guard let tenant = found else { throw APIError.forbidden("the token's tenant does not exist") }
         guard tenant.isActive else { throw APIError.forbidden("the token's tenant is suspended") }
@@ -170,18 +241,7 @@ final class SyncHandler: RequestHandler {
             metrics.rateLimited()
             throw APIError.rateLimited(retryAfter: retryAfter)
         }
-        return (claims, tenant)
-    }
-
-    /// The path, under the API's prefix, where nginx asks (auth_request) whose a live-poke subscription is.
-    static let eventsAuthorization = "events/authorize"
-
-    /// Whose live pokes a subscriber may hear: nginx's auth_request for GET /api/client/sync/events
-    /// (nginx/syncd.conf) comes here with the subscriber's headers. 204 with the verified tenant in
-    /// X-Sync-Tenant, from which nginx names the channel; the client names nothing itself.
-    private func authorizeEvents(_ request: HTTPRequest) throws -> HTTPResponse {
-        let (_, tenant) = try admit(request)
-        return HTTPResponse(status: 204, headers: [("X-Sync-Tenant", tenant.id)])
+        return tenant
     }
 
     private func authenticate(_ request: HTTPRequest) throws -> Claims {
@@ -219,8 +279,9 @@ final class SyncHandler: RequestHandler {
     /// not answer: the other metrics still do).
     private func metricsText(_ request: HTTPRequest) -> HTTPResponse {
         let horizonLag = try? withDatabase { try $0.horizonLagSeconds() }
+        let subscribers = configuration.pokeAddress.flatMap(PokePublisher.init(address:))?.subscriberCount()
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
-                            body: Array(metrics.render(horizonLagSeconds: horizonLag).utf8))
+                            body: Array(metrics.render(horizonLagSeconds: horizonLag, liveSubscribers: subscribers).utf8))
     }
 
     /// 200 only when the database answers, every migration of the service's SQL directory is applied and

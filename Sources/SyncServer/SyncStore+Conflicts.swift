@@ -18,7 +18,7 @@ extension SyncStore {
     /// `permit` is asked, before anything is written, whether the caller may write the conflict's type.
     func resolveConflict(
         _ request: ResolveRequest, registry: Registry, context: PushContext, permit: (EntityType) throws -> Void
-    ) throws -> String {
+    ) throws -> (json: String, stamp: String?) {
         try nameWriter(context)
         return try connection.transaction {
             let tenant = context.tenant.id
@@ -49,11 +49,12 @@ extension SyncStore {
                                                  binaryResults: true)
             guard written.rowCount == 1 else { throw StoreError.lostInsertRace }
             let row = try statements.coding.json(written, row: 0)
+            let stamp = try statements.coding.record(written, row: 0)[SyncFields.lastUpdatedName]?.stringValue
             try connection.execute(prepared: "conflict.resolve", """
                 UPDATE sync_conflicts SET outcome = $3, resolution = $3, resolved_at = clock_timestamp(), resolved_by = $4 \
                 WHERE tenant_id = $1 AND id = $2::bigint
                 """, [tenant, String(request.conflictID), request.resolution.rawValue, context.subject])
-            return row
+            return (row, stamp)
         }
     }
 }

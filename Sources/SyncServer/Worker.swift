@@ -26,7 +26,8 @@ public enum Worker {
         let pool = WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes,
                               parameterNames: SyncHandler.parameterNames)
         pool.start(threads: configuration.workerThreads) {
-            SyncHandler(configuration: configuration, registry: registry, metrics: metrics, rateLimiter: rateLimiter)
+            SyncHandler(configuration: configuration, registry: registry, metrics: metrics, rateLimiter: rateLimiter,
+                        pokes: PokeOutbox(descriptor: PokeOutbox.inheritedDescriptor))
         }
         var ready: UInt8 = 1
         _ = write(ProcessSpawner.readyDescriptor, &ready, 1)

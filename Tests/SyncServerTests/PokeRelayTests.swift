@@ -5,20 +5,47 @@ import XCTest
 /// A burst of notifications from direct writes becomes one poke per tenant, with its newest stamp.
 final class PokeRelayTests: XCTestCase {
     func testABurstBecomesOnePokePerTenantWithItsNewestStamp() {
-        let burst = [
-            DatabaseNotification(channel: "sync_changes", payload: "acme 2026-11-30T05:00:00.000002Z"),
-            DatabaseNotification(channel: "sync_changes", payload: "acme 2026-11-30T05:00:00.000009Z"),
-            DatabaseNotification(channel: "sync_changes", payload: "acme 2026-11-30T05:00:00.000003Z"),
-            DatabaseNotification(channel: "sync_changes", payload: "other 2026-11-30T04:00:00.000000Z"),
-            DatabaseNotification(channel: "elsewhere", payload: "acme 2030-01-01T00:00:00.000000Z"),
-            DatabaseNotification(channel: "sync_changes", payload: "malformed"),
-        ]
-        XCTAssertEqual(PokeRelay.newestStamps(burst), ["acme": "2026-11-30T05:00:00.000009Z", "other": "2026-11-30T04:00:00.000000Z"])
+        var burst = PokeRelay.Burst()
+        for message in ["acme 2026-11-30T05:00:00.000002Z", "acme 2026-11-30T05:00:00.000009Z", "acme 2026-11-30T05:00:00.000003Z",
+                        "other 2026-11-30T04:00:00.000000Z", "malformed", ""] {
+            burst.add(message)
+        }
+        XCTAssertEqual(burst.newest, ["acme": "2026-11-30T05:00:00.000009Z", "other": "2026-11-30T04:00:00.000000Z"])
+        XCTAssertFalse(burst.everyone)
+        burst.add("*")
+        XCTAssertTrue(burst.everyone)
+        XCTAssertTrue(PokeRelay.Burst().isEmpty)
     }
 
-    func testAChannelPathHoldsOnlyWhatATenantIdMay() {
-        XCTAssertEqual(PokePublisher.channelPath("acme-1.eu_west"), "/tenant-acme-1.eu_west")
-        for bad in ["", "a b", "a/b", "a\r\nHost: x", "é"] { XCTAssertNil(PokePublisher.channelPath(bad), bad) }
+    func testASubscriptionsExpiryChannelIsDeletedBeforeItsTokenExpires() {
+        let minuteStart: Int64 = 29_466_000 * 60
+        for exp in [minuteStart, minuteStart + 1, minuteStart + 59] {
+            let minute = PokeRelay.expiryMinute(tokenExpiresAt: exp, now: minuteStart - 30)
+            XCTAssertEqual(minute, 29_466_000)
+            // The first moment the relay deletes that channel comes before the token's exp.
+            let deletedAt = (minuteStart - 120...minuteStart).first { PokeRelay.dueMinute(now: $0) >= 29_466_000 }!
+            XCTAssertLessThan(deletedAt, exp)
+        }
+        // Too late to join the channel of its minute: refused.
+        XCTAssertNil(PokeRelay.expiryMinute(tokenExpiresAt: minuteStart + 30, now: minuteStart - 3))
+        XCTAssertNotNil(PokeRelay.expiryMinute(tokenExpiresAt: minuteStart + 30, now: minuteStart - 4))
+    }
+
+    func testAChannelHoldsOnlyWhatATenantIdMay() {
+        for good in ["tenant-acme-1.eu_west", "expires-29466000", "everyone"] { XCTAssertTrue(PokePublisher.isChannel(good), good) }
+        for bad in ["", "tenant-", "tenant-a b", "tenant-a/b", "tenant-a\r\nHost: x", "tenant-é", "acme", "everyone-else", "expires-"] {
+            XCTAssertFalse(PokePublisher.isChannel(bad), bad)
+        }
+    }
+
+    func testAWorkersPokeReachesTheRelayAsOneDatagram() throws {
+        let (relay, workers) = try PokeOutbox.pair()
+        defer { close(relay); close(workers) }
+        XCTAssertTrue(PokeOutbox(descriptor: workers).poke(tenant: "acme", stamp: "2026-11-30T05:00:00.000002Z"))
+        XCTAssertTrue(PokeOutbox(descriptor: workers).pokeEveryone())
+        var buffer = [UInt8](repeating: 0, count: 512)
+        XCTAssertEqual(String(decoding: buffer[..<recv(relay, &buffer, buffer.count, 0)], as: UTF8.self), "acme 2026-11-30T05:00:00.000002Z")
+        XCTAssertEqual(String(decoding: buffer[..<recv(relay, &buffer, buffer.count, 0)], as: UTF8.self), "*")
     }
 
     func testThePublisherAddressIsAnIPv4HostAndPort() {

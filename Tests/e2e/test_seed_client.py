@@ -7,8 +7,13 @@ Before the service remembered each device's last answered position, the push ans
 cycle, and the client received the same first 1,000 records over and over."""
 import json
 import os
+import queue
 import shutil
 import subprocess
+import threading
+import time
+
+import requests
 
 from conftest import env, make_token, new_tenant, sql
 
@@ -56,3 +61,34 @@ def test_a_push_without_a_position_answers_the_devices_last_pull(make_client):
     assert other.push({"end_user": [{"name": "third"}]}).json()["syncTimestamp"] == "1970-01-01T00:00:00.000000Z"
     sent = "2020-01-01T00:00:00.000000Z"
     assert device.post("push", {"changes": {"end_user": []}, "lastSyncTimestamp": sent}).json()["syncTimestamp"] == sent
+
+
+def test_the_seed_client_in_live_mode_pulls_on_each_poke_and_reconnects():
+    """Tests/e2e/seed/live.mjs, the README's live-mode example: another device's pushes reach it without
+    polling, also across an nginx reload (which may end the stream: the client reconnects)."""
+    tenant = new_tenant()
+    live = subprocess.Popen([node(), os.path.join(HERE, "seed", "live.mjs"), env("SYNC_HTTP_BASE_URL"),
+                             make_token(tenant, sub="live-app"), "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        received = queue.Queue()
+        threading.Thread(target=lambda: [received.put(json.loads(line)) for line in live.stdout], daemon=True).start()
+        time.sleep(1.5)   # subscribed
+        writer = make_token(tenant, sub="other-device")
+        run = env("SYNC_RUN_DIR")
+        names = []
+        for index in range(3):
+            name = f"live {index}"
+            names.append(name)
+            response = requests.post(env("SYNC_HTTP_BASE_URL") + "/api/client/sync/push", timeout=30,
+                                     json={"changes": {"end_user": [{"name": name}]}},
+                                     headers={"Authorization": f"Bearer {writer}"})
+            assert response.status_code == 200, response.text
+            got = received.get(timeout=10)
+            assert got["name"] == name, got
+            if index == 1:
+                subprocess.run(["nginx", "-c", f"{run}/nginx/nginx.conf", "-p", f"{run}/nginx", "-s", "reload"],
+                               check=True, capture_output=True, timeout=30)
+                time.sleep(1)
+    finally:
+        live.kill()
+        live.wait(10)

@@ -7,9 +7,12 @@ self-signed snakeoil pair, issued to the container's host name, so it is not ver
     site_check.py load TOKEN SECONDS   pulls in a loop for SECONDS; prints the counts, exits 1 on any failure
     site_check.py position TOKEN       pulls every page; prints the position to send next time
     site_check.py from TOKEN POSITION  pulls from POSITION; prints the status and the error code, if any
+    site_check.py poke TOKEN           subscribes to live pokes, pushes, and exits 0 when the poke arrives
 """
 import json
+import queue
 import sys
+import threading
 import time
 import uuid
 
@@ -77,6 +80,34 @@ def load(token, seconds):
     return 1 if failures or not counts else 0
 
 
+def poke(token):
+    """A live poke through the installed nginx (nchan) and the service's relay, under the unit's sandbox."""
+    heard = queue.Queue()
+    stream = requests.get(BASE + "events", stream=True, verify=False, timeout=10,
+                          headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"})
+    assert stream.status_code == 200, (stream.status_code, stream.text)
+
+    def read():
+        for line in stream.iter_lines(chunk_size=1):   # not 512 bytes at a time: a poke is smaller
+            if line.startswith(b"data:"):
+                heard.put(json.loads(line[5:]))
+
+    threading.Thread(target=read, daemon=True).start()
+    time.sleep(0.5)
+    response = post(token, "push", {"changes": {"end_user": [{"name": "poked"}]}})
+    assert response.status_code == 200, (response.status_code, response.text)
+    stamp = response.json()["data"][0]["last_updated"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            if heard.get(timeout=max(0.01, deadline - time.monotonic()))["syncTimestamp"] >= stamp:
+                return 0
+        except queue.Empty:
+            break
+    print("no poke within 5 s", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
     command, token = sys.argv[1], sys.argv[2]
     if command == "push":
@@ -89,5 +120,7 @@ if __name__ == "__main__":
         pull_from(token, sys.argv[3])
     elif command == "load":
         sys.exit(load(token, float(sys.argv[3])))
+    elif command == "poke":
+        sys.exit(poke(token))
     else:
         sys.exit(__doc__)
