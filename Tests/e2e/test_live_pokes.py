@@ -26,14 +26,16 @@ class Subscriber:
     each `data:` line queued with the time it arrived. Chunk-size lines of the transfer encoding are
     neither `data:` lines nor JSON, so they are skipped."""
 
-    def __init__(self, token, path="/api/client/sync/events", base_url=None):
+    def __init__(self, token, path="/api/client/sync/events", base_url=None, headers=None):
         self.events = queue.Queue()
         self.ended = threading.Event()
+        self.last_id = None
         url = urllib.parse.urlsplit(base_url or env("SYNC_HTTP_BASE_URL"))
         self.socket = socket.create_connection((url.hostname, url.port), timeout=5)
-        authorization = f"Authorization: Bearer {token}\r\n" if token else ""
+        extra = "".join(f"{name}: {value}\r\n" for name, value in {
+            **({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}.items())
         self.socket.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
-                            f"{authorization}\r\n".encode())
+                            f"{extra}\r\n".encode())
         self.file = self.socket.makefile("rb")
         status = self.file.readline().decode()
         self.status = int(status.split()[1])
@@ -49,6 +51,8 @@ class Subscriber:
         try:
             for line in self.file:
                 text = line.decode().strip()
+                if text.startswith("id:"):
+                    self.last_id = text[3:].strip()
                 if text.startswith("data:"):
                     self.events.put((time.monotonic(), json.loads(text[5:])))
         except (OSError, ValueError):
@@ -519,3 +523,35 @@ def test_a_tenant_over_its_rate_is_told_429_with_retry_after_not_a_500():
             assert response.json()["error"]["code"] == "rate_limited"
         response.close()
     assert 429 in statuses and 500 not in statuses, statuses
+
+
+def test_a_device_that_reconnects_with_last_event_id_is_told_to_pull_what_it_missed():
+    tenant = new_tenant()
+    writer = make_token(tenant, sub="writer")
+    listener = Subscriber(make_token(tenant, sub="listener"))
+    try:
+        time.sleep(0.3)
+        stamp = push(writer, [{"name": "heard"}])["data"][0]["last_updated"]
+        assert heard_at_least(listener, stamp, 5) is not None
+    finally:
+        listener.close()
+    last_id = listener.last_id
+    assert last_id, "the events carry ids"
+    for name in ("missed 1", "missed 2"):
+        newest = push(writer, [{"name": name}])["data"][0]["last_updated"]
+    back = Subscriber(make_token(tenant, sub="listener"), headers={"Last-Event-ID": last_id})
+    try:
+        heard = back.next(5)
+        assert heard is not None and heard[1] == {"syncTimestamp": newest}, heard
+    finally:
+        back.close()
+
+
+def test_an_expired_token_or_another_tenants_ticket_opens_nothing():
+    tenant = new_tenant()
+    expired = Subscriber(make_token(tenant, sub="listener", exp_in=-5))
+    assert expired.status == 401
+    expired.close()
+    forged = Subscriber(make_token(tenant, sub="listener", secret="not the service's secret"))
+    assert forged.status == 401
+    forged.close()
