@@ -246,8 +246,9 @@ service_env() {
     export SYNC_SCOREBOARD="$RT/state/scoreboard"
     # Live pokes go to the nginx of the stack (nginx/syncd.conf, the publisher server).
     export SYNC_POKE_ADDRESS="127.0.0.1:${POKE_PORT:-8085}"
-    # The migrations, where the service can read them: it serves only when all are applied.
-    export SYNC_SQL_DIR="$RT/sql"
+    # The migrations and the registry, where the service can read them: it serves only when all
+    # migrations are applied and the schema matches the registry.
+    export SYNC_SQL_DIR="$RT/sql" SYNC_REGISTRY_FILE="$RT/registry.json"
 }
 
 
@@ -268,7 +269,9 @@ service_start() {
     service_env
     rm -rf "$RT/sql.new" && install -d "$RT/sql.new" && install -m 644 "$ROOT"/sql/*.sql "$RT/sql.new/" \
         && rm -rf "$RT/sql" && mv "$RT/sql.new" "$RT/sql"
+    install -m 644 "$ROOT/registry/registry.json" "$RT/registry.json.new" && mv -f "$RT/registry.json.new" "$RT/registry.json"
     "$SYNC_BIN" migrate >&2 || die "migration failed"
+    "$SYNC_BIN" schema apply >&2 || die "the registry's schema could not be applied"
     # The service runs as $SERVICE_USER from a copy of the binary it can reach, with a copy of its settings.
     install -m 755 "$SYNC_BIN" "$RT/bin/sync.new" && mv -f "$RT/bin/sync.new" "$RT/bin/sync"
     # Settings the master re-reads on SIGHUP (scripts/sync reload); the environment supplies the rest.
@@ -372,6 +375,7 @@ SYNC_MTAIL_URL='http://127.0.0.1:${MTAIL_PORT:-8084}'
 SYNC_POKE_ADDRESS='127.0.0.1:${POKE_PORT:-8085}'
 SYNC_AUX_SOCKET='$AUX_SOCKET'
 SYNC_SERVICE_BIN='$RT/bin/sync'
+SYNC_REGISTRY_FILE='$RT/registry.json'
 SYNC_SERVICE_SETTINGS_DIR='$RT/settings'
 SYNC_PG_PASSWORD='$PG_PASSWORD'
 ENV

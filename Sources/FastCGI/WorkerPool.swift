@@ -128,11 +128,31 @@ public final class WorkerPool: Sendable {
         }
         let connection = Glibc.socket(Int32(address.ss_family), Int32(SOCK_STREAM.rawValue), 0)
         guard connection >= 0 else { return }
-        _ = withUnsafePointer(to: &address) {
+        defer { close(connection) }
+        let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connection, $0, length) }
         }
-        close(connection)
+        // A whole service that stops has moved its unix socket aside (see `drainingSuffix`).
+        guard connected != 0, Int32(address.ss_family) == AF_UNIX else { return }
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr_un.self, capacity: 1) { unix in
+                var path = withUnsafeBytes(of: unix.pointee.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                path += WorkerPool.drainingSuffix
+                guard path.utf8.count < MemoryLayout.size(ofValue: unix.pointee.sun_path) else { return }
+                withUnsafeMutableBytes(of: &unix.pointee.sun_path) { bytes in
+                    bytes.copyBytes(from: path.utf8 + [0])
+                }
+                _ = unix.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+        }
     }
+
+    /// When the whole service stops, the master renames its unix socket to this name's suffix first:
+    /// nginx can no longer queue a connection that nobody would accept (it would be reset when the
+    /// socket closes), while the workers accept everything already queued, woken through the new name.
+    public static let drainingSuffix = ".draining"
 
     private func serve(handler: any RequestHandler) {
         let request = FastCGIRequest(socket: socket)

@@ -7,7 +7,10 @@ import Glibc
 /// always bound (`$1`, `$2`, ...); SQL text never carries a value.
 public final class Connection {
     let handle: OpaquePointer
-    private var prepared: Set<String> = []
+    /// The statements prepared on this connection: the name each SQL text is prepared under, and the
+    /// names taken. Keyed by the SQL, so that two statements can never share a name by accident.
+    private var prepared: [String: String] = [:]
+    private var preparedNames: Set<String> = []
     /// Statements to send ahead of the next one, in order (see `sendAhead`): prepared ones by name with
     /// their parameters, or a transaction's BEGIN (`parameters` nil).
     private var ahead: [(name: String, parameters: [String?]?)] = []
@@ -52,15 +55,25 @@ public final class Connection {
     /// returned; its failure is thrown by the next statement, after that statement has run. Several
     /// statements sent ahead run in the order they were sent.
     public func sendAhead(prepared name: String, _ sql: String, _ parameters: [String?]) throws(PostgresError) {
-        try prepare(name, sql, parameterCount: parameters.count)
-        ahead.append((name, parameters))
+        let serverName = try prepare(name, sql, parameterCount: parameters.count)
+        ahead.append((serverName, parameters))
     }
 
-    private func prepare(_ name: String, _ sql: String, parameterCount: Int) throws(PostgresError) {
-        guard !prepared.contains(name) else { return }
+    /// The name `sql` is prepared under on this connection, preparing it the first time: `name`, or
+    /// `name` with a number when another statement has taken it.
+    private func prepare(_ name: String, _ sql: String, parameterCount: Int) throws(PostgresError) -> String {
+        if let known = prepared[sql] { return known }
+        var serverName = name
+        var suffix = 1
+        while preparedNames.contains(serverName) {
+            suffix += 1
+            serverName = "\(name)#\(suffix)"
+        }
         try flushAhead()
-        try check(PQprepare(handle, name, sql, Int32(parameterCount), nil))
-        prepared.insert(name)
+        try check(PQprepare(handle, serverName, sql, Int32(parameterCount), nil))
+        prepared[sql] = serverName
+        preparedNames.insert(serverName)
+        return serverName
     }
 
     /// Runs the statements sent ahead by themselves, when the next statement cannot go with them.
@@ -131,17 +144,17 @@ public final class Connection {
         return last
     }
 
-    /// Runs a statement prepared once per connection under `name`. With `binaryResults`, every column
-    /// comes in PostgreSQL's binary format (read it with `BinaryValue`), which spares the server the
-    /// text formatting of timestamps and UUIDs.
+    /// Runs a statement prepared once per connection (`name` is a label: the SQL identifies it). With
+    /// `binaryResults`, every column comes in PostgreSQL's binary format (read it with `BinaryValue`),
+    /// which spares the server the text formatting of timestamps and UUIDs.
     @discardableResult
     public func execute(prepared name: String, _ sql: String, _ parameters: [String?], binaryResults: Bool = false) throws(PostgresError) -> QueryResult {
-        try prepare(name, sql, parameterCount: parameters.count)
+        let serverName = try prepare(name, sql, parameterCount: parameters.count)
         if !ahead.isEmpty {
-            return try pipelined(parameters) { PQsendQueryPrepared(handle, name, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0) }
+            return try pipelined(parameters) { PQsendQueryPrepared(handle, serverName, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0) }
         }
         let result = withCStrings(parameters) { values in
-            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, binaryResults ? 1 : 0)
+            PQexecPrepared(handle, serverName, Int32(parameters.count), values, nil, nil, binaryResults ? 1 : 0)
         }
         return try check(result)
     }

@@ -11,10 +11,12 @@ public struct EntityType: Sendable {
     /// Rows matching this rule are returned by pull-pending.
     public let pendingRule: RowRule
     public let defaultConflictStrategy: ConflictStrategy
+    /// A record as a client would push it, for the API's documentation.
+    public let example: JSONObject?
 
     public init(
         name: String, table: String, fields: [Field], aliases: [Alias] = [],
-        deletedRule: RowRule, pendingRule: RowRule, defaultConflictStrategy: ConflictStrategy
+        deletedRule: RowRule, pendingRule: RowRule, defaultConflictStrategy: ConflictStrategy, example: JSONObject? = nil
     ) {
         self.name = name
         self.table = table
@@ -23,6 +25,14 @@ public struct EntityType: Sendable {
         self.deletedRule = deletedRule
         self.pendingRule = pendingRule
         self.defaultConflictStrategy = defaultConflictStrategy
+        self.example = example
+    }
+
+    /// The name of its schemas in the API's documentation: `end_user` → `EndUser`.
+    public var schemaName: String { EntityType.schemaName(of: name) }
+
+    public static func schemaName(of name: String) -> String {
+        name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
     public func field(named name: String) -> Field? {
@@ -47,6 +57,8 @@ public enum SyncFields {
     public static let syncStatuses = ["pending", "synced", "failed", "conflict"]
 
     static let id = Field(idName, .uuid)
+    /// Every one of them, in the order an entity type lists them around its own fields.
+    public static var all: [Field] { [id] + trailing }
     static let trailing: [Field] = [
         Field(syncStatusName, .oneOf(syncStatuses), default: .string("pending"), access: .serverManaged),
         Field(serverSyncedName, .flag, default: .int(0), access: .serverManaged),

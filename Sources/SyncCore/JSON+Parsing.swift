@@ -32,6 +32,16 @@ extension JSON {
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8))
     }
+
+    /// Parses a document and also returns where each value starts: its path (`entityTypes[1].name`,
+    /// the empty string for the whole document) and byte offset. For files a person edits, whose errors
+    /// should say where; requests are parsed without it.
+    public static func parseWithPositions(_ text: String) throws(JSONParseError) -> (JSON, [String: Int]) {
+        var parser = JSONParser(bytes: Array(text.utf8), limits: JSONLimits())
+        parser.positions = [:]
+        let value = try parser.parseDocument()
+        return (value, parser.positions ?? [:])
+    }
 }
 
 struct JSONParser {
@@ -41,6 +51,9 @@ struct JSONParser {
     var depth = 0
     var values = 0
     var containers = 0
+    /// When not nil, where each value starts, by its path (see `JSON.parseWithPositions`).
+    var positions: [String: Int]?
+    private var path = ""
 
     init(bytes: [UInt8], limits: JSONLimits) {
         self.bytes = bytes
@@ -126,6 +139,12 @@ struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
             skipWhitespace()
+            let parent = path
+            if positions != nil {
+                path = parent.isEmpty ? key : parent + "." + key
+                positions?[path] = keyOffset
+            }
+            defer { path = parent }
             guard object.appendNew(key, try parseValue()) else {
                 throw JSONParseError(message: "duplicate key \"\(key.prefix(64))\"", offset: keyOffset, isDuplicateKey: true)
             }
@@ -147,8 +166,14 @@ struct JSONParser {
             position += 1
             return .array(elements)
         }
+        let parent = path
+        defer { path = parent }
         while true {
             skipWhitespace()
+            if positions != nil {
+                path = parent + "[\(elements.count)]"
+                positions?[path] = position
+            }
             elements.append(try parseValue())
             skipWhitespace()
             guard position < bytes.count else { throw fail("unexpected end of input") }

@@ -67,6 +67,8 @@ public struct Configuration: Sendable {
     public var pidFile: String?
     /// The numbered SQL migrations: `migrate` applies them, and the service serves only when all are applied.
     public var sqlDirectory: String
+    /// The entity types (registry/registry.json): read at start and on reload, checked before anything serves.
+    public var registryPath: String
 
     public var pageLimits: PageLimits { PageLimits(defaultLimit: pageDefaultLimit, maximumLimit: pageMaximumLimit) }
 
@@ -115,7 +117,8 @@ public struct Configuration: Sendable {
             logLevel: read.choice("SYNC_LOG_LEVEL", default: .info, choices: ["info", "error"], parse: Log.Level.init(name:)),
             shutdownGraceSeconds: read.seconds("SYNC_SHUTDOWN_GRACE_SECONDS", default: 10, in: 0...3600),
             pidFile: read.optionalString("SYNC_PID_FILE"),
-            sqlDirectory: read.string("SYNC_SQL_DIR", default: "sql")
+            sqlDirectory: read.string("SYNC_SQL_DIR", default: "sql"),
+            registryPath: read.string("SYNC_REGISTRY_FILE", default: "registry/registry.json")
         )
         if let address = configuration.pokeAddress, PokePublisher(address: address) == nil {
             read.problem("SYNC_POKE_ADDRESS (\(address)) must be host:port with an IPv4 host, such as 127.0.0.1:8085")

@@ -16,7 +16,8 @@ public final class Master {
 
     private var configuration: Configuration
     private let load: () throws -> Configuration
-    private let registry: Registry
+    /// The entity types the running workers were started with (the master serves no request itself).
+    private var registry: Registry
     private let spawner: ProcessSpawner
     private let socket: Int32
     /// The workers' end of the poke relay's socket pair (PokeOutbox); the relay reads the other.
@@ -36,8 +37,9 @@ public final class Master {
     private var announcedReady = false
 
     /// Starts the service; returns only by exiting.
-    public static func run(load: @escaping () throws -> Configuration, registry: Registry = .standard) throws -> Never {
+    public static func run(load: @escaping () throws -> Configuration) throws -> Never {
         let configuration = try load()
+        let registry = try configuration.loadRegistry()
         let problems = Server.preflight(configuration: configuration, registry: registry)
         guard problems.isEmpty else { throw Server.StartupError(description: problems.joined(separator: "\n")) }
         Log.setLevel(configuration.logLevel)
@@ -186,9 +188,11 @@ public final class Master {
     private func reload() {
         do {
             let fresh = try load()
-            let problems = Server.preflight(configuration: fresh, registry: registry)
+            let freshRegistry = try fresh.loadRegistry()
+            let problems = Server.preflight(configuration: fresh, registry: freshRegistry)
             guard problems.isEmpty else { throw Server.StartupError(description: problems.joined(separator: "; ")) }
             configuration = fresh
+            registry = freshRegistry
             relay.use(fresh.pokeAddress.flatMap(PokePublisher.init(address:)))
             Log.setLevel(fresh.logLevel)
             recordSchemaVersion()
@@ -227,8 +231,11 @@ public final class Master {
         stopping = true
         systemd.stopping()
         Log.info("stopping", [("signal", .int(Int64(signal)))])
-        // Tells the workers to drain the backlog before they exit (see WorkerPool.drain).
+        // Tells the workers to drain the backlog before they exit (see WorkerPool.drain), and moves a
+        // unix socket aside so that no connection joins the backlog after the last accept.
         _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
+        let unixSocket = !configuration.listen.contains(":")
+        if unixSocket { rename(configuration.listen, configuration.listen + WorkerPool.drainingSuffix) }
         for pid in children.keys { kill(pid, SIGTERM) }
         let deadline = MonotonicClock.seconds + configuration.shutdownGraceSeconds + 5
         while !children.isEmpty && MonotonicClock.seconds < deadline {
@@ -236,7 +243,7 @@ public final class Master {
             usleep(20_000)
         }
         for pid in children.keys { kill(pid, SIGKILL) }
-        if !configuration.listen.contains(":") { unlink(configuration.listen) }
+        if unixSocket { unlink(configuration.listen + WorkerPool.drainingSuffix) }
         if let pidFile = configuration.pidFile { unlink(pidFile) }
         Log.info("stopped")
         exit(0)

@@ -1,9 +1,11 @@
 import SyncCore
 
-/// Where each metric lives in the scoreboard. Derived from the registry and fixed lists, so every
-/// process of one build computes the same layout.
+/// Where each metric lives in the scoreboard. Derived from fixed lists, so every process of one build
+/// computes the same layout; per entity type there is room for the most a registry may declare, so
+/// that a reload that adds a type (appended: its counters take the next free place) keeps the layout.
 struct MetricsLayout: Sendable {
-    static let endpoints = ["push", "pull", "pull-pending", "conflicts", "conflicts/resolve", "events", "events/ticket", "health", "ready", "metrics", "other"]
+    /// The routes' labels, and "other" for every path that is none of them.
+    static let endpoints = Route.all.map(\.label) + ["other"]
     static let statuses = [200, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503]
     /// Upper bounds of the latency histogram, in seconds.
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -17,8 +19,8 @@ struct MetricsLayout: Sendable {
     let latencyBuckets: Int     // endpoints × (buckets + 1 for +Inf)
     let latencySum: Int         // endpoints, microseconds
     let latencyCount: Int       // endpoints
-    let pushed: Int             // entity types
-    let pulled: Int             // entity types
+    let pushed: Int             // RegistryFile.maximumEntityTypes
+    let pulled: Int             // RegistryFile.maximumEntityTypes
     let conflicts: Int          // strategies
     let databaseErrors: Int
     let workerRestarts: Int
@@ -48,8 +50,8 @@ struct MetricsLayout: Sendable {
         latencyBuckets = block(endpointCount * (MetricsLayout.buckets.count + 1))
         latencySum = block(endpointCount)
         latencyCount = block(endpointCount)
-        pushed = block(entityTypes.count)
-        pulled = block(entityTypes.count)
+        pushed = block(RegistryFile.maximumEntityTypes)
+        pulled = block(RegistryFile.maximumEntityTypes)
         conflicts = block(ConflictStrategy.allCases.count)
         databaseErrors = block(1)
         workerRestarts = block(1)

@@ -6,7 +6,6 @@ import SyncCore
 
 /// Serves the sync API on one worker thread, with that thread's own database connection.
 final class SyncHandler: RequestHandler {
-    static let prefix = "/api/client/sync/"
     /// The FastCGI parameters the handler reads; the worker pool copies only these.
     static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID", "REMOTE_ADDR", "SYNC_EVENTS_TICKET"]
 
@@ -22,21 +21,6 @@ final class SyncHandler: RequestHandler {
 
         var requestID: String? { request.parameter("REQUEST_ID") }
     }
-
-    private static let endpoints: [String: @Sendable (SyncHandler) -> (Call) throws -> HTTPResponse] = [
-        "push": { $0.push },
-        "pull": { $0.pull },
-        "pull-pending": { $0.pending },
-        "conflicts": { $0.conflicts },
-        "conflicts/resolve": { $0.resolve },
-    ]
-
-    /// Unauthenticated checks for load balancers and monitoring (nginx allows /metrics from loopback only).
-    private static let probes: [String: @Sendable (SyncHandler) -> (HTTPRequest) throws -> HTTPResponse] = [
-        "/health": { $0.health },
-        "/ready": { $0.ready },
-        "/metrics": { $0.metricsText },
-    ]
 
     /// What the request log line and the metrics say about the request being served.
     struct Trace {
@@ -123,28 +107,21 @@ final class SyncHandler: RequestHandler {
     }
 
     private func respond(to request: HTTPRequest) throws -> HTTPResponse {
-        if let probe = SyncHandler.probes[request.path] {
-            trace.endpoint = String(request.path.dropFirst())
-            guard request.method == "GET" || request.method == "HEAD" else { throw APIError.methodNotAllowed(allowed: "GET") }
-            return try probe(self)(request)
+        guard let route = Route.byPath[request.path] else { throw APIError.notFound(request.path) }
+        trace.endpoint = route.label
+        guard request.method == route.method || route.method == "GET" && request.method == "HEAD" else {
+            throw APIError.methodNotAllowed(allowed: route.method)
         }
-        let name = String(request.path.dropFirst(SyncHandler.prefix.count))
-        if request.path.hasPrefix(SyncHandler.prefix), name == SyncHandler.eventsAuthorization {
-            trace.endpoint = "events"
-            guard request.method == "GET" else { throw APIError.methodNotAllowed(allowed: "GET") }
-            return SyncHandler.refusalForNginx(answer { try authorizeEvents(request) })
+        switch route.action {
+        case .request(let action):
+            return try action(self)(request)
+        case .api(let endpoint):
+            return try call(endpoint, request)
         }
-        if request.path.hasPrefix(SyncHandler.prefix), name == SyncHandler.eventsTicket {
-            trace.endpoint = name
-            guard request.method == "POST" else { throw APIError.methodNotAllowed(allowed: "POST") }
-            return try eventTicket(request)
-        }
-        guard request.path.hasPrefix(SyncHandler.prefix), let endpoint = SyncHandler.endpoints[name] else {
-            throw APIError.notFound(request.path)
-        }
-        trace.endpoint = name
-        guard request.method == "POST" else { throw APIError.methodNotAllowed(allowed: "POST") }
+    }
 
+    /// An API endpoint: the token and tenant admitted, the JSON body parsed, the tenant entered.
+    private func call(_ endpoint: (SyncHandler) -> (Call) throws -> HTTPResponse, _ request: HTTPRequest) throws -> HTTPResponse {
         let (claims, tenant) = try admit(request)
         if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: configuration.maximumBodyBytes) }
         guard isJSON(request.parameter("CONTENT_TYPE")) else { throw APIError.unsupportedMediaType }
@@ -170,11 +147,6 @@ final class SyncHandler: RequestHandler {
         return (claims, try admit(tenant: claims.tenantID))
     }
 
-    /// The path, under the API's prefix, where nginx asks (auth_request) whose a live-poke subscription is.
-    static let eventsAuthorization = "events/authorize"
-    /// The path, under the API's prefix, where a browser exchanges its token for a subscription ticket.
-    static let eventsTicket = "events/ticket"
-
     /// Whose live pokes a subscriber may hear, and until when: nginx's auth_request for GET
     /// /api/client/sync/events (nginx/syncd.conf) comes here with the subscriber's headers, and with its
     /// `?ticket=` as the parameter SYNC_EVENTS_TICKET. 204 with the verified tenant in X-Sync-Tenant,
@@ -183,6 +155,10 @@ final class SyncHandler: RequestHandler {
     /// to the subscription, and the master deletes that channel just before the minute begins
     /// (PokeRelay), which ends the subscription before the token expires. A token with less than that
     /// left is refused: the client subscribes with a fresh one.
+    func authorizeEventsForNginx(_ request: HTTPRequest) -> HTTPResponse {
+        SyncHandler.refusalForNginx(answer { try authorizeEvents(request) })
+    }
+
     private func authorizeEvents(_ request: HTTPRequest) throws -> HTTPResponse {
         let tenant: Tenant, expiresAt: Int64
         if request.parameter("HTTP_AUTHORIZATION") == nil, let ticket = request.parameter("SYNC_EVENTS_TICKET") {
@@ -216,7 +192,7 @@ final class SyncHandler: RequestHandler {
     /// A single-use ticket for one live-poke subscription, for browsers, which cannot set an
     /// Authorization header on an EventSource or a WebSocket (sql/016). It carries the token's tenant
     /// and exp, and must be redeemed within `SyncStore.eventTicketSeconds`.
-    private func eventTicket(_ request: HTTPRequest) throws -> HTTPResponse {
+    func eventTicket(_ request: HTTPRequest) throws -> HTTPResponse {
         let (claims, tenant) = try admit(request)
         var hex = ByteWriter(capacity: 64)
         for _ in 0..<4 {
@@ -271,13 +247,13 @@ final class SyncHandler: RequestHandler {
     }
 
     /// 200 while this worker can take requests; no database work, so it stays cheap.
-    private func health(_ request: HTTPRequest) -> HTTPResponse {
+    func health(_ request: HTTPRequest) -> HTTPResponse {
         JSONResponse.ok("{\"status\":\"ok\"}")
     }
 
     /// The scoreboard's counters, and how far the safe horizon lags now (left out when the database does
     /// not answer: the other metrics still do).
-    private func metricsText(_ request: HTTPRequest) -> HTTPResponse {
+    func metricsText(_ request: HTTPRequest) -> HTTPResponse {
         let horizonLag = try? withDatabase { try $0.horizonLagSeconds() }
         let subscribers = configuration.pokeAddress.flatMap(PokePublisher.init(address:))?.subscriberCount()
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
@@ -287,7 +263,7 @@ final class SyncHandler: RequestHandler {
     /// 200 only when the database answers, every migration of the service's SQL directory is applied and
     /// the schema matches the registry. What does not match is listed only to the local host: the schema
     /// is nobody else's business.
-    private func ready(_ request: HTTPRequest) throws -> HTTPResponse {
+    func ready(_ request: HTTPRequest) throws -> HTTPResponse {
         let problems: [String]
         do {
             problems = try withDatabase { database in

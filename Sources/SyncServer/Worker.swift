@@ -5,7 +5,9 @@ import SyncCore
 /// A worker process: serves on the socket the master handed it until SIGTERM, then finishes the
 /// requests in flight and exits.
 public enum Worker {
-    public static func run(configuration: Configuration, slot: Int, registry: Registry = .standard) throws -> Never {
+    public static func run(configuration: Configuration, slot: Int) throws -> Never {
+        // The master checked this file before starting the worker (at start, or on the reload that did).
+        let registry = try configuration.loadRegistry()
         var signals = sigset_t()
         sigemptyset(&signals)
         for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }

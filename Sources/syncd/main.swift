@@ -10,7 +10,8 @@ struct Syncd: ParsableCommand {
         commandName: "syncd",
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
         version: Version.description,
-        subcommands: [Serve.self, ConfigCommand.self, Migrate.self, Prune.self, TenantCommand.self, Token.self, RestoreComplete.self, WorkerCommand.self]
+        subcommands: [Serve.self, ConfigCommand.self, Migrate.self, SchemaCommand.self, OpenAPICommand.self, Prune.self, TenantCommand.self,
+                      Token.self, RestoreComplete.self, WorkerCommand.self]
     )
 }
 
@@ -60,6 +61,11 @@ struct DatabaseOptions: ParsableArguments {
             throw ValidationError("\(error)\nAdministration connects as the tables' owner; with peer authentication run it as "
                 + "that system user, able to read the settings: runuser -u postgres -g syncd -- syncd ...")
         }
+    }
+
+    /// The entity types of the settings' SYNC_REGISTRY_FILE.
+    func registry() throws -> Registry {
+        try settings.read().loadRegistry()
     }
 }
 
@@ -127,7 +133,12 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try settings.read()
-            let problems = Server.preflight(configuration: configuration, registry: .standard)
+            let problems: [String]
+            do {
+                problems = Server.preflight(configuration: configuration, registry: try configuration.loadRegistry())
+            } catch {
+                problems = [error.description]
+            }
             guard problems.isEmpty else {
                 for problem in problems { print(problem) }
                 throw ExitCode(1)
@@ -180,7 +191,7 @@ struct RestoreComplete: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let marked = try TenantAdmin(connection: database.connect()).markRestore(registry: .standard)
+        let marked = try TenantAdmin(connection: database.connect()).markRestore(registry: database.registry())
         Log.info("restore marked", [("tenants", .int(Int64(marked)))])
         print("restore marked for \(marked) tenants: devices holding positions from after the backup will be told to reset")
     }
@@ -195,6 +206,61 @@ struct Prune: ParsableCommand {
     func run() throws {
         let pruned = try Maintenance.prune(connection: database.connect(), configuration: database.settings.load())
         print("removed \(pruned.log) log entries and \(pruned.keys) idempotency keys")
+    }
+}
+
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema", abstract: "Bring the entity tables to the registry (SYNC_REGISTRY_FILE).",
+        discussion: """
+            The service's own tables come from the migrations (syncd migrate); the entity types' tables come \
+            from the registry. After an edit of the registry: schema plan, schema apply, then reload the service \
+            (README, "Adding an entity type").
+            """,
+        subcommands: [Plan.self, Apply.self]
+    )
+
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the SQL that brings the database to the registry; exit 1 when a change cannot be made safely.")
+        @OptionGroup var database: DatabaseOptions
+        func run() throws {
+            let plan = try SchemaPlan.make(registry: database.registry(), connection: database.connect())
+            print(plan.script, terminator: "")
+            if !plan.refusals.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the plan in one transaction (all or nothing), as the tables' owner.")
+        @OptionGroup var database: DatabaseOptions
+        func run() throws {
+            let connection = try database.connect()
+            let plan = try SchemaPlan.make(registry: database.registry(), connection: connection)
+            guard plan.refusals.isEmpty else {
+                print(plan.script, terminator: "")
+                throw ExitCode(1)
+            }
+            guard !plan.steps.isEmpty else {
+                print("the database matches the registry: nothing to do")
+                return
+            }
+            try SchemaPlan.apply(plan, serviceRole: database.settings.load().serviceRole, connection: connection)
+            Log.info("schema applied", [("statements", .int(Int64(plan.steps.count)))])
+            print("applied \(plan.steps.count) statements; reload the service to serve the registry (systemctl reload syncd)")
+        }
+    }
+}
+
+struct OpenAPICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openapi",
+        abstract: "Print the API's OpenAPI document for the registry in force (SYNC_REGISTRY_FILE).",
+        discussion: "openapi.yaml in the source is this for the shipped registry; clients generate their code from it.")
+    @OptionGroup var settings: SettingsOptions
+    func run() throws {
+        print(OpenAPIDocument.render(try settings.read().loadRegistry()), terminator: "")
     }
 }
 
@@ -227,7 +293,7 @@ struct TenantCommand: ParsableCommand {
             guard confirmation == id else {
                 throw ValidationError("erasing \(id) cannot be undone: repeat its id with --confirm \(id)")
             }
-            let removed = try TenantAdmin(connection: database.connect()).erase(id, registry: .standard)
+            let removed = try TenantAdmin(connection: database.connect()).erase(id, registry: database.registry())
             let counts = removed.map { "\($0.table) \($0.rows)" }.joined(separator: ", ")
             Log.info("tenant erased", [("tenant", .string(id))] + removed.map { ($0.table, .int(Int64($0.rows))) })
             print("tenant \(id) erased: \(counts)")
@@ -281,7 +347,7 @@ struct TenantCommand: ParsableCommand {
             }
             let admin = try TenantAdmin(connection: database.connect())
             if let defaultScope {
-                try admin.setDefaultScope(id, defaultScope == "default" ? nil : defaultScope, registry: .standard)
+                try admin.setDefaultScope(id, defaultScope == "default" ? nil : defaultScope, registry: database.registry())
                 print("tenant \(id): default scope \(defaultScope)")
             }
             if let conflictResolution {

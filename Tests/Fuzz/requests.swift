@@ -2,12 +2,30 @@
 // with SyncCore's sources (scripts/fuzz). The first byte picks the decoder; the rest is the body. Any
 // input is decoded or refused with issues; nothing crashes, and an error stays within its bounds.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The registry the service ships; scripts/fuzz runs from the repository's top.
+let standardRegistry: Registry = {
+    guard let file = fopen("registry/registry.json", "r") else { fatalError("run from the repository's top: registry/registry.json") }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        guard count > 0 else { break }
+        bytes += chunk[..<count]
+    }
+    return try! RegistryFile.parse(String(decoding: bytes, as: UTF8.self))
+}()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequests(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let body = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     guard let json = try? JSON.parse(body) else { return 0 }
-    let registry = Registry.standard
+    let registry = standardRegistry
     let limits = PageLimits(defaultLimit: 100, maximumLimit: 500)
     do {
         switch data[0] % 4 {

@@ -46,4 +46,12 @@ final class ConfigurationTests: XCTestCase {
         }
         XCTAssertEqual(documented.sorted(), Configuration.settingNames)
     }
+
+    /// The settings file the package installs names only settings the code reads.
+    func testThePackagedSettingsFileNamesOnlyKnownSettings() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../systemd/syncd.env")
+        let named = try Configuration.environmentFile(file.path).keys
+        XCTAssertEqual(Set(named).subtracting(Configuration.settingNames), [])
+        XCTAssertTrue(named.contains("SYNC_REGISTRY_FILE"))
+    }
 }

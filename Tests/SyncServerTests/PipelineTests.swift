@@ -11,6 +11,13 @@ final class PipelineTests: XCTestCase {
         try connection.sendAhead(prepared: "test.set", "SELECT set_config('test.value', $1, false)", [value])
     }
 
+    func testTwoStatementsGivenOneNameEachRunTheirOwnSQL() throws {
+        let connection = try TestDatabase.connect()
+        XCTAssertEqual(try connection.execute(prepared: "same", "SELECT 'first'::text", []).string(row: 0, column: 0), "first")
+        XCTAssertEqual(try connection.execute(prepared: "same", "SELECT 'second'::text", []).string(row: 0, column: 0), "second")
+        XCTAssertEqual(try connection.execute(prepared: "same", "SELECT 'first'::text", []).string(row: 0, column: 0), "first")
+    }
+
     func testASettingSentAheadHoldsWhateverBecomesOfTheNextStatement() throws {
         let connection = try TestDatabase.connect()
         try send(connection, "one")
