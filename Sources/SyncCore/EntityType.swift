@@ -13,6 +13,8 @@ public struct EntityType: Sendable {
     public let defaultConflictStrategy: ConflictStrategy
     /// A record as a client would push it, for the API's documentation.
     public let example: JSONObject?
+    /// Where `last_updated` is among `fields`.
+    public let lastUpdatedIndex: Int
 
     public init(
         name: String, table: String, fields: [Field], aliases: [Alias] = [],
@@ -21,6 +23,7 @@ public struct EntityType: Sendable {
         self.name = name
         self.table = table
         self.fields = [SyncFields.id] + fields + SyncFields.trailing
+        lastUpdatedIndex = 1 + fields.count + (SyncFields.trailing.firstIndex { $0.name == SyncFields.lastUpdatedName } ?? 0)
         self.aliases = aliases
         self.deletedRule = deletedRule
         self.pendingRule = pendingRule

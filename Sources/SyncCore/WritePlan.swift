@@ -202,7 +202,7 @@ public struct WritePlan: Equatable, Sendable {
     }
 
     /// A record as a push stores it: marked synced, at the given version.
-    static func synced(_ record: JSONObject, version: Int64) -> JSONObject {
+    public static func synced(_ record: JSONObject, version: Int64) -> JSONObject {
         var record = record
         record[SyncFields.syncStatusName] = .string("synced")
         record[SyncFields.serverSyncedName] = .int(1)

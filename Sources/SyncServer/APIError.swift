@@ -71,6 +71,18 @@ struct APIError: Error {
 
     static let internalError = APIError(status: 500, code: "internal_error", message: "the server failed to process the request")
 
+    /// What nginx answers by itself when the workers cannot (nginx/syncd.conf writes these bodies; a
+    /// test checks every body there against `nginxAnswers`).
+    static let workersUnavailable = APIError(status: 502, code: "workers_unavailable",
+                                             message: "the sync workers are unavailable; retry shortly", headers: [("Retry-After", "1")])
+    static let gatewayTimeout = APIError(status: 504, code: "gateway_timeout", message: "the sync workers did not answer in time")
+
+    /// Every error the site file's nginx answers in the service's shape, by status and code.
+    static let nginxAnswers: [APIError] = [
+        unauthorized(.missing), forbidden(""), notFound(""), methodNotAllowed(allowed: "GET, POST"), bodyTooLarge(limit: 0),
+        rateLimited(retryAfter: 1), internalError, workersUnavailable, unavailable(), gatewayTimeout,
+    ]
+
     static func from(_ error: StoreError) -> APIError {
         switch error {
         case .idempotencyKeyReused:

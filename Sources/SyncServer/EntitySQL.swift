@@ -50,7 +50,7 @@ struct EntitySQL: Sendable {
         update = """
             UPDATE \(table) AS t SET \(assignments.joined(separator: ", ")) \
             FROM unnest(\(arrays.joined(separator: ", ")), $\(versionParameter)::integer[]) AS v(\(aliases.joined(separator: ", ")), expected) \
-            WHERE t.tenant_id = $1 AND t.id = v.v\(written.firstIndex(of: "id")!) AND t.version = v.expected RETURNING \(qualified)
+            WHERE t.tenant_id = $1 AND t.id = v.v\(written.firstIndex(of: SyncFields.idName) ?? 0) AND t.version = v.expected RETURNING \(qualified)
             """
         changedSince = """
             SELECT h.latest, h.remembered, r.* FROM \
@@ -65,8 +65,9 @@ struct EntitySQL: Sendable {
             WHERE tenant_id = $1 AND last_updated = $2::timestamptz ORDER BY id
             """
         let pendingConditions = entityType.pendingRule.conditions.enumerated().map { index, condition in
-            let field = entityType.field(named: condition.field)!
-            return "\(field.column) = $\(index + 5)::\(field.type.sqlType)"
+            // The registry file's check makes every rule name a field of its type.
+            let field = entityType.field(named: condition.field)
+            return "\(field?.column ?? condition.field) = $\(index + 5)::\(field?.type.sqlType ?? "text")"
         }
         pending = """
             SELECT \(columns) FROM \(table) \

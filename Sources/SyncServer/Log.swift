@@ -39,7 +39,7 @@ public enum Log {
             line += ","
             JSON.writeString(key, to: &line)
             line += ":"
-            value.write(to: &line)
+            line += value.serialized
         }
         line += "}\n"
         line.withUTF8 { bytes in

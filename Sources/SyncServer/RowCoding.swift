@@ -49,7 +49,7 @@ struct RowCoding {
         }
         keyBytes = bytes
         keyRanges = ranges
-        stampIndex = entityType.fields.firstIndex { $0.name == SyncFields.lastUpdatedName }!
+        stampIndex = entityType.lastUpdatedIndex
     }
 
     /// Writes `rows` (their fields starting at `column`) as comma-separated JSON objects, with a comma
@@ -154,43 +154,8 @@ struct RowCoding {
             UUIDText.write(bytes, to: &writer)
             writer.write(UInt8(ascii: "\""))
         case .text:
-            writeString(bytes, to: &writer)
+            writer.writeJSONString(bytes)
         }
         return true
-    }
-
-    /// A JSON string with the escapes RFC 8259 requires (and U+2028/2029, for JavaScript clients).
-    /// Runs of bytes that need no escape are copied at once.
-    static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, to writer: inout ByteWriter) {
-        writer.write(UInt8(ascii: "\""))
-        var runStart = 0
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            let needsEscape = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                || (byte == 0xE2 && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] & 0xFE) == 0xA8)
-            guard needsEscape else {
-                index += 1
-                continue
-            }
-            writer.write(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-            writer.write(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): writer.write(byte)
-            case UInt8(ascii: "\n"): writer.write(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): writer.write(UInt8(ascii: "r"))
-            case UInt8(ascii: "\t"): writer.write(UInt8(ascii: "t"))
-            case 0xE2:
-                writer.write(Array((bytes[index + 2] == 0xA8 ? "u2028" : "u2029").utf8))
-                index += 2
-            default:
-                writer.write(Array("u00".utf8))
-                writer.write(hex: byte)
-            }
-            index += 1
-            runStart = index
-        }
-        writer.write(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-        writer.write(UInt8(ascii: "\""))
     }
 }

@@ -28,7 +28,10 @@ struct SyncStore {
         self.statements = Dictionary(uniqueKeysWithValues: registry.entityTypes.map { ($0.name, EntitySQL($0, latestStamp: latestStamp)) })
     }
 
-    func sql(_ entityType: EntityType) -> EntitySQL { statements[entityType.name]! }
+    /// The statements of a type of this store's registry (built anew for any other, which requests never name).
+    func sql(_ entityType: EntityType) -> EntitySQL {
+        statements[entityType.name] ?? EntitySQL(entityType, latestStamp: EntitySQL.latestStamp([entityType]))
+    }
 
     /// Names `tenant` to row-level security for this session: from then on the connection sees and may
     /// write that tenant's rows only, whatever a statement says. A session setting, in a transaction of
@@ -193,8 +196,9 @@ struct SyncStore {
     /// Names the pusher and request for the history trigger: session settings, sent ahead of the next
     /// statement (no round trip of their own). Every write of the service names its writer first.
     func nameWriter(_ context: PushContext) throws {
-        try connection.sendAhead(prepared: "log.context",
-                                 "SELECT set_config('sync.sub', coalesce($1, ''), false), set_config('sync.request_id', coalesce($2, ''), false)",
-                                 [context.subject, context.requestID])
+        try connection.sendAhead(prepared: "log.context", SyncStore.writerNaming, [context.subject, context.requestID])
     }
+
+    /// Names the writer (token subject, request id) to the history triggers, for the session.
+    static let writerNaming = "SELECT set_config('sync.sub', coalesce($1, ''), false), set_config('sync.request_id', coalesce($2, ''), false)"
 }

@@ -11,7 +11,7 @@ struct Syncd: ParsableCommand {
         abstract: "The sync service: FastCGI workers behind nginx, PostgreSQL as the store.",
         version: Version.description,
         subcommands: [Serve.self, ConfigCommand.self, Migrate.self, SchemaCommand.self, OpenAPICommand.self, Prune.self, TenantCommand.self,
-                      Token.self, RestoreComplete.self, WorkerCommand.self]
+                      Token.self, RestoreComplete.self, WorkerCommand.self, BenchSQLCommand.self]
     )
 }
 
@@ -249,6 +249,20 @@ struct SchemaCommand: ParsableCommand {
             try SchemaPlan.apply(plan, serviceRole: database.settings.load().serviceRole, connection: connection)
             Log.info("schema applied", [("statements", .int(Int64(plan.steps.count)))])
             print("applied \(plan.steps.count) statements; reload the service to serve the registry (systemctl reload syncd)")
+        }
+    }
+}
+
+struct BenchSQLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-sql", abstract: "Write scripts/bench's pgbench scripts of the service's own statements into a directory.",
+        shouldDisplay: false)
+    @OptionGroup var settings: SettingsOptions
+    @Argument var directory: String
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for script in BenchSQL.scripts(registry: try settings.read().loadRegistry()) {
+            try script.text.write(toFile: "\(directory)/\(script.name).sql", atomically: true, encoding: .utf8)
         }
     }
 }

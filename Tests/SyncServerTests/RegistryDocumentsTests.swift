@@ -50,3 +50,28 @@ final class RegistryDocumentsTests: XCTestCase {
         XCTAssertEqual(EntityDDL.literal(.int(-3)), "-3")
     }
 }
+
+/// nginx answers some errors itself; its bodies are the service's own errors, in the service's shape.
+final class NginxErrorBodiesTests: XCTestCase {
+    func testEveryBodyTheSiteFileReturnsIsAnErrorOfTheService() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let site = try String(contentsOf: root.appendingPathComponent("nginx/syncd.conf"), encoding: .utf8)
+        var checked = 0
+        for line in site.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("return "), let quote = text.firstIndex(of: "'") else { continue }
+            let status = Int(text.dropFirst(7).prefix(3))
+            let body = String(text[text.index(after: quote)...].dropLast(2)).replacingOccurrences(of: "\\'", with: "'")
+            let json = try JSON.parse(body)
+            XCTAssertEqual(json["success"], .bool(false), body)
+            let error = try XCTUnwrap(json["error"]?.objectValue, body)
+            XCTAssertEqual(error.keys, ["code", "message", "details"], body)
+            XCTAssertEqual(error["details"], .array([]), body)
+            let code = error["code"]?.stringValue
+            XCTAssertTrue(APIError.nginxAnswers.contains { $0.status == status && $0.code == code },
+                          "nginx answers \(status ?? 0) \(code ?? "?"), which the service's APIError.nginxAnswers does not list")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 10)
+    }
+}

@@ -1,0 +1,60 @@
+import SyncCore
+
+/// The pgbench scripts of scripts/bench's "pgbench ... SQL" rows, made from the very statements the
+/// service sends (EntitySQL, SyncStore) with their parameters written as pgbench expressions, so that
+/// the benchmark's SQL cannot drift from the service's (`syncd bench-sql DIRECTORY`). The floor scripts
+/// (bench/pgbench/floor*.sql) are the bare SQL the service is compared with, and stay hand-written.
+public enum BenchSQL {
+    /// Each script's name and text, for the registry's first type (scripts/bench's tenants hold
+    /// `bench-push-N` and `bench-pull-N` records of it).
+    public static func scripts(registry: Registry) -> [(name: String, text: String)] {
+        guard let entityType = registry.entityTypes.first else { return [] }
+        let statements = EntitySQL(entityType, latestStamp: EntitySQL.latestStamp(registry.entityTypes))
+        let header = "-- Made by `syncd bench-sql` from the statements the service sends; scripts/bench writes it anew each run.\n"
+            + "\\set n random(1, :tenants)\n"
+        // One sample record, stored as a push stores it (marked synced, version 1), repeated.
+        var sample = JSONObject()
+        for field in statements.writtenFields { sample[field.name] = sampleValue(field) }
+        sample = WritePlan.synced(sample, version: 1)
+        func push(_ count: Int) -> String {
+            let values = [tenant("bench-push-")] + statements.writtenFields.map { field in
+                field.name == SyncFields.idName
+                    ? "(SELECT array_agg(gen_random_uuid()) FROM generate_series(1, \(count)))"
+                    : "array_fill(\(sample[field.name].map { $0.isNull ? "NULL" : EntityDDL.literal($0) } ?? "NULL")::\(field.type.sqlType), ARRAY[\(count)])"
+            }
+            return header + "BEGIN;\n" + inline(SyncStore.writerNaming, ["'bench'", "''"]) + ";\n"
+                + inline(statements.insert, values) + ";\nCOMMIT;\n"
+        }
+        let pull = header + SyncStore.horizonAhead + ";\n"
+            + inline(statements.changedSince, [tenant("bench-pull-"), ":since", ":page_limit", "'bench'"]) + ";\n"
+        let rule = entityType.pendingRule.conditions
+        let pending = "-- pgbench " + rule.indices.map { "-D pending_\($0 + 1)=\(SQLValue.text(rule[$0].value) ?? "")" }.joined(separator: " ") + "\n"
+            + header + inline(statements.pending, [tenant("bench-pull-"), ":since", ":page_limit", "'\(PendingCursor.lastID)'"]
+                + rule.indices.map { ":pending_\($0 + 1)" }) + ";\n"
+        return [("push10", push(10)), ("push100", push(100)), ("pull100", pull), ("pending", pending)]
+    }
+
+    private static func tenant(_ prefix: String) -> String { "('\(prefix)' || :n)" }
+
+    /// What a client would send for a field: its default, else a value of its type (null where it may be).
+    private static func sampleValue(_ field: Field) -> JSON {
+        if let value = field.defaultValue { return value }
+        switch field.type {
+        case .uuid, .timestamp: return .null
+        case .text(let maxLength): return .string(String("bench".prefix(maxLength)))
+        case .oneOf(let values): return values.first.map(JSON.string) ?? .null
+        case .integer(let range): return .int(range.lowerBound)
+        case .flag: return .int(0)
+        }
+    }
+
+    /// `sql` with `$1`, `$2`, ... replaced by `values` (the highest number first, so that `$1` does not
+    /// take the front of `$10`).
+    static func inline(_ sql: String, _ values: [String]) -> String {
+        var text = sql
+        for index in values.indices.reversed() {
+            text = text.replacingOccurrences(of: "$\(index + 1)", with: values[index])
+        }
+        return text
+    }
+}
