@@ -23,14 +23,15 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: optimized),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: optimized),
         .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
-        .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth"], swiftSettings: optimized),
+        .target(name: "Store", dependencies: ["SyncCore", "Postgres"], swiftSettings: optimized),
+        .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth", "Store"], swiftSettings: optimized),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(name: "syncd", dependencies: [
-            "SyncServer",
+            "SyncServer", "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], plugins: ["BuildInfo"]),
 
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncCore", "Postgres", "Auth", "FastCGI"]),
+        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "Store", "SyncCore", "Postgres", "Auth", "FastCGI"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Auth
 import FastCGI
+import Store
 import SyncCore
 
 /// An error as the client sees it: the one place where failures become HTTP statuses.

@@ -1,5 +1,6 @@
 import Auth
 import FastCGI
+import Store
 import SyncCore
 
 /// The service's settings. Read from the environment in one place (`fromEnvironment`);

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import Store
 import SyncCore
 
 /// JSON lines on standard error (file descriptor 2), which systemd's journal keeps.

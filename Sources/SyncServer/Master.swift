@@ -1,6 +1,7 @@
 import FastCGI
 import Foundation
 import Postgres
+import Store
 import SyncCore
 
 /// The master process of `sync serve`, as php-fpm's or uwsgi's: it owns the listening socket and the
@@ -253,9 +254,11 @@ public final class Master {
 
     private func maintain() {
         do {
-            let pruned = try Maintenance.prune(connection: Connection(url: configuration.databaseURL), configuration: configuration)
-            if pruned.log + pruned.keys > 0 {
-                Log.info("pruned", [("logEntries", .int(Int64(pruned.log))), ("idempotencyKeys", .int(Int64(pruned.keys)))])
+            let pruned = try Maintenance.prune(connection: Connection(url: configuration.databaseURL),
+                                               logRetentionDays: configuration.logRetentionDays,
+                                               keyLifetimeSeconds: configuration.idempotencyLifetimeSeconds)
+            if pruned.logEntries + pruned.idempotencyKeys > 0 {
+                Log.info("pruned", [("logEntries", .int(Int64(pruned.logEntries))), ("idempotencyKeys", .int(Int64(pruned.idempotencyKeys)))])
             }
         } catch {
             Log.error("maintenance failed", [("error", .string(String(describing: error)))])

@@ -1,4 +1,5 @@
 import FastCGI
+import Store
 import SyncCore
 
 /// The service's Prometheus metrics, counted in the shared scoreboard so that one scrape shows every

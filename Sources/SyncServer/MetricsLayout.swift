@@ -1,3 +1,4 @@
+import Store
 import SyncCore
 
 /// Where each metric lives in the scoreboard. Derived from fixed lists, so every process of one build

@@ -1,3 +1,4 @@
+import Store
 import SyncCore
 
 /// The API's OpenAPI document for a registry (`syncd openapi`): the template (OpenAPITemplate.swift)

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Store
 import SyncCore
 
 /// The one place pokes leave from (README, "Live pokes"), a thread of the master: it gathers what the

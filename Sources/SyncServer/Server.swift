@@ -1,6 +1,7 @@
 import FastCGI
 import Foundation
 import Postgres
+import Store
 import SyncCore
 
 /// What the master checks before it starts any worker.

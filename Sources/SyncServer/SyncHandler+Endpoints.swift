@@ -1,6 +1,7 @@
 import FastCGI
 import Foundation
 import Postgres
+import Store
 import SyncCore
 
 extension SyncHandler {

@@ -2,6 +2,7 @@ import Auth
 import FastCGI
 import Foundation
 import Postgres
+import Store
 import SyncCore
 
 /// Serves the sync API on one worker thread, with that thread's own database connection.

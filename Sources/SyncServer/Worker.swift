@@ -1,5 +1,6 @@
 import FastCGI
 import Glibc
+import Store
 import SyncCore
 
 /// A worker process: serves on the socket the master handed it until SIGTERM, then finishes the

@@ -2,6 +2,7 @@ import ArgumentParser
 import Auth
 import Foundation
 import Postgres
+import Store
 import SyncCore
 import SyncServer
 
@@ -204,8 +205,10 @@ struct Prune: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let pruned = try Maintenance.prune(connection: database.connect(), configuration: database.settings.load())
-        print("removed \(pruned.log) log entries and \(pruned.keys) idempotency keys")
+        let settings = try database.settings.load()
+        let pruned = try Maintenance.prune(connection: database.connect(), logRetentionDays: settings.logRetentionDays,
+                                           keyLifetimeSeconds: settings.idempotencyLifetimeSeconds)
+        print("removed \(pruned.logEntries) log entries and \(pruned.idempotencyKeys) idempotency keys")
     }
 }
 

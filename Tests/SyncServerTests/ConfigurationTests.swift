@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Store
 @testable import SyncServer
 
 final class ConfigurationTests: XCTestCase {

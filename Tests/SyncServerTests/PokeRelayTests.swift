@@ -1,5 +1,6 @@
 import Postgres
 import XCTest
+@testable import Store
 @testable import SyncServer
 
 /// A burst of notifications from direct writes becomes one poke per tenant, with its newest stamp.

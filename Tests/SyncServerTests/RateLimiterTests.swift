@@ -1,3 +1,4 @@
+@testable import Store
 @testable import SyncServer
 import XCTest
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SyncCore
+@testable import Store
 @testable import SyncServer
 
 /// What the registry generates: the committed openapi.yaml is `syncd openapi` for the shipped registry,

@@ -3,6 +3,7 @@ import Postgres
 import Synchronization
 import SyncCore
 import XCTest
+@testable import Store
 @testable import SyncServer
 
 final class SyncStoreTests: XCTestCase {

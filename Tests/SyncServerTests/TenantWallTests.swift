@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import SyncCore
 import XCTest
+@testable import Store
 @testable import SyncServer
 
 /// The second wall around tenants: with the service's role, row-level security shows and accepts only
@@ -71,8 +72,8 @@ final class TenantWallTests: XCTestCase {
 
     func testPruningWorksAcrossTenantsFromTheServiceRole() throws {
         let service = try TestDatabase.connectAsService()
-        var configuration = Configuration.fromEnvironment([:])
-        configuration.logRetentionDays = 3650
-        XCTAssertNoThrow(try Maintenance.prune(connection: service, configuration: configuration))
+        let configuration = Configuration.fromEnvironment([:])
+        XCTAssertNoThrow(try Maintenance.prune(connection: service, logRetentionDays: 3650,
+                                               keyLifetimeSeconds: configuration.idempotencyLifetimeSeconds))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import XCTest
+@testable import Store
 @testable import SyncServer
 
 /// The PostgreSQL that scripts/test starts, named by SYNC_TEST_DATABASE_URL and already migrated.

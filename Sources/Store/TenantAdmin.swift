@@ -7,7 +7,7 @@ public struct TenantAdmin {
         public let description: String
     }
 
-    let connection: Connection
+    public let connection: Connection
 
     public init(connection: Connection) {
         self.connection = connection

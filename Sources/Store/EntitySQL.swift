@@ -2,33 +2,33 @@ import SyncCore
 
 /// The statements for one entity type, written once from its registry entry. Identifiers come
 /// only from the registry; every value is a bound parameter, `$1` always being the tenant.
-struct EntitySQL: Sendable {
-    let entityType: EntityType
-    let coding: RowCoding
+public struct EntitySQL: Sendable {
+    public let entityType: EntityType
+    public let coding: RowCoding
     /// The fields the service writes, in parameter order after the tenant ($2, $3, ...).
-    let writtenFields: [Field]
+    public let writtenFields: [Field]
     /// Every field's column, in registry order: what each statement selects or returns.
-    let columns: String
-    let selectForUpdate: String
+    public let columns: String
+    public let selectForUpdate: String
     /// Inserts the records given as one array per written field ($2, $3, ...), skipping ids that exist.
-    let insert: String
+    public let insert: String
     /// Updates the records given as one array per written field, then an array of expected versions;
     /// a record whose version moved on is skipped.
-    let update: String
+    public let update: String
     /// One page of changes after $2 (at most $3), stamped before the safe horizon that the statement
     /// `SyncStore.horizonAhead` left in the session: the tenant's newest stamp in any table
     /// (`latestStamp`), the position last answered to the device $4 (sql/014), then the row's columns.
     /// Always at least one row, so both come back even when nothing changed.
     /// Statements that return columns are run with binary results, for `RowCoding`.
-    let changedSince: String
+    public let changedSince: String
     /// Every change stamped $2, in the same shape as `changedSince` (NULL newest and remembered stamps).
-    let changedAt: String
+    public let changedAt: String
     /// Pending rows after the stamp $2 and id $4 (at most $3), then the pending rule's values: the columns.
-    let pending: String
-    let existingIDs: String
+    public let pending: String
+    public let existingIDs: String
 
     /// `latestStamp`: an expression of the tenant's ($1) newest stamp in every entity type's table.
-    init(_ entityType: EntityType, latestStamp: String) {
+    public init(_ entityType: EntityType, latestStamp: String) {
         self.entityType = entityType
         coding = RowCoding(entityType)
         let table = entityType.table
@@ -78,24 +78,24 @@ struct EntitySQL: Sendable {
     }
 
     /// The newest stamp of the tenant ($1) in any of `entityTypes`' tables.
-    static func latestStamp(_ entityTypes: [EntityType]) -> String {
+    public static func latestStamp(_ entityTypes: [EntityType]) -> String {
         "greatest(" + entityTypes.map { "(SELECT max(last_updated) FROM \($0.table) WHERE tenant_id = $1)" }.joined(separator: ", ") + ")"
     }
 
     /// The values of the pending rule, bound after the tenant, the position, the limit and the id.
-    var pendingParameters: [String?] {
+    public var pendingParameters: [String?] {
         entityType.pendingRule.conditions.map { SQLValue.text($0.value) }
     }
 
     /// Parameters of an insert or update of `records`: the tenant, then one array per written field.
-    func writeParameters(tenant: String, records: [JSONObject]) -> [String?] {
+    public func writeParameters(tenant: String, records: [JSONObject]) -> [String?] {
         [tenant] + writtenFields.map { field in SQLValue.array(records.map { SQLValue.text($0[field.name] ?? .null) }) }
     }
 }
 
 /// The text form of a JSON value as a libpq parameter.
-enum SQLValue {
-    static func text(_ value: JSON) -> String? {
+public enum SQLValue {
+    public static func text(_ value: JSON) -> String? {
         switch value {
         case .null: return nil
         case .bool(let flag): return flag ? "1" : "0"
@@ -107,7 +107,7 @@ enum SQLValue {
     }
 
     /// A PostgreSQL array literal: every element quoted, `"` and `\\` escaped, NULL for nil.
-    static func array(_ elements: [String?]) -> String {
+    public static func array(_ elements: [String?]) -> String {
         var literal = ByteWriter(capacity: elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         literal.write(UInt8(ascii: "{"))
         for (index, element) in elements.enumerated() {
@@ -133,7 +133,7 @@ enum SQLValue {
     }
 
     /// A PostgreSQL array literal of UUIDs (already validated, so no quoting is needed).
-    static func uuidArray(_ ids: [String]) -> String {
+    public static func uuidArray(_ ids: [String]) -> String {
         "{" + ids.joined(separator: ",") + "}"
     }
 }

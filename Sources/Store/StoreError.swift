@@ -1,5 +1,5 @@
 /// Failures of the store that are not invalid request bodies.
-enum StoreError: Error {
+public enum StoreError: Error {
     /// Another transaction created the same record first; the whole push is run again.
     case lostInsertRace
     /// The Idempotency-Key was used before with a different request body.

@@ -3,7 +3,7 @@ import SyncCore
 
 extension SchemaCheck {
     /// The service's tables besides the registry's that hold a tenant's data.
-    static let tenantTables = ["sync_log", "sync_conflicts", "idempotency_keys", "sync_device_positions", "sync_event_tickets"]
+    public static let tenantTables = ["sync_log", "sync_conflicts", "idempotency_keys", "sync_device_positions", "sync_event_tickets"]
 
     /// Why row-level security would not wall this connection's role in (sql/009): a table without it, or
     /// a role it does not apply to (an owner, a superuser, a BYPASSRLS role). Empty when it holds.

@@ -50,7 +50,7 @@ public enum BenchSQL {
 
     /// `sql` with `$1`, `$2`, ... replaced by `values` (the highest number first, so that `$1` does not
     /// take the front of `$10`).
-    static func inline(_ sql: String, _ values: [String]) -> String {
+    public static func inline(_ sql: String, _ values: [String]) -> String {
         var text = sql
         for index in values.indices.reversed() {
             text = text.replacingOccurrences(of: "$\(index + 1)", with: values[index])

@@ -5,7 +5,7 @@ import SyncCore
 extension SyncStore {
     /// Applies a push in one transaction: all of it or nothing. `render` makes the response body,
     /// which is stored with the Idempotency-Key (when there is one) in the same transaction.
-    func push(
+    public func push(
         _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
     ) throws -> PushOutcome {
         try nameWriter(context)

@@ -4,15 +4,15 @@ import SyncCore
 /// Looks tenants up, remembering each answer for a short time so that a request costs no extra
 /// round trip, while a change made with the CLI still takes effect within `maximumAge` seconds.
 /// One directory per worker thread, like its connection.
-final class TenantDirectory {
+public final class TenantDirectory {
     private var cache: [String: (tenant: Tenant?, fetchedAt: Double)] = [:]
     private let maximumAge: Double
 
-    init(maximumAge: Double = 2) {
+    public init(maximumAge: Double = 2) {
         self.maximumAge = maximumAge
     }
 
-    func tenant(_ id: String, connection: Connection, now: Double) throws(PostgresError) -> Tenant? {
+    public func tenant(_ id: String, connection: Connection, now: Double) throws(PostgresError) -> Tenant? {
         if let entry = cache[id], now - entry.fetchedAt < maximumAge { return entry.tenant }
         let rows = try connection.execute(prepared: "tenant",
                                           """

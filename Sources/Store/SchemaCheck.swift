@@ -63,7 +63,7 @@ public enum SchemaCheck {
     }
 
     /// The soft-delete trigger must set what the registry's deleted rule says.
-    static func softDeleteMismatch(_ entityType: EntityType, connection: Connection) throws -> [String] {
+    public static func softDeleteMismatch(_ entityType: EntityType, connection: Connection) throws -> [String] {
         guard let condition = entityType.deletedRule.conditions.first,
               let column = entityType.field(named: condition.field)?.column,
               let value = SQLValue.text(condition.value)
@@ -79,7 +79,7 @@ public enum SchemaCheck {
         ]
     }
 
-    static func columns(of table: String, connection: Connection) throws -> [String: (type: String, nullable: Bool, hasDefault: Bool)] {
+    public static func columns(of table: String, connection: Connection) throws -> [String: (type: String, nullable: Bool, hasDefault: Bool)] {
         let rows = try connection.execute("""
             SELECT a.attname, format_type(a.atttypid, NULL), NOT a.attnotnull, a.atthasdef
             FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped

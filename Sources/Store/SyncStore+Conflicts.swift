@@ -3,7 +3,7 @@ import SyncCore
 
 extension SyncStore {
     /// The tenant's open conflicts (those of the `manual` strategy), oldest first.
-    func openConflicts(tenant: String, entityTypes: [String], limit: Int) throws -> [String] {
+    public func openConflicts(tenant: String, entityTypes: [String], limit: Int) throws -> [String] {
         let rows = try connection.execute(prepared: "conflict.open", """
             SELECT json_build_object('conflictId', id, 'entityType', entity_type, 'id', record_id, 'strategy', strategy, \
                 'clientVersion', client_version, 'serverVersion', server_version, 'clientPayload', client_payload, \
@@ -16,7 +16,7 @@ extension SyncStore {
     /// Settles an open conflict and writes the outcome as a new version of the record, so that every
     /// device receives it with its next pull. Returns the record as stored.
     /// `permit` is asked, before anything is written, whether the caller may write the conflict's type.
-    func resolveConflict(
+    public func resolveConflict(
         _ request: ResolveRequest, registry: Registry, context: PushContext, permit: (EntityType) throws -> Void
     ) throws -> (json: String, stamp: String?) {
         try nameWriter(context)

@@ -5,8 +5,8 @@ import SyncCore
 /// soft-delete triggers, and the tenant wall. Identifiers come from the registry, which allows only
 /// `[a-z_][a-z0-9_]*`; the values a DDL statement cannot take as parameters (defaults, allowed values,
 /// trigger arguments) are the registry's too, written as quoted literals.
-enum EntityDDL {
-    struct Index: Equatable {
+public enum EntityDDL {
+    public struct Index: Equatable {
         let name: String
         let columns: [String]
 
@@ -15,7 +15,7 @@ enum EntityDDL {
         }
     }
 
-    static func createTable(_ entityType: EntityType, registry: Registry) -> String {
+    public static func createTable(_ entityType: EntityType, registry: Registry) -> String {
         var lines = ["tenant_id text NOT NULL"] + entityType.fields.map(columnDefinition)
         lines.append("PRIMARY KEY (tenant_id, id)")
         for field in entityType.fields {
@@ -25,7 +25,7 @@ enum EntityDDL {
     }
 
     /// `name type [NOT NULL] [DEFAULT value] [CHECK (...)]`, as sql/001 wrote the seed's tables.
-    static func columnDefinition(_ field: Field) -> String {
+    public static func columnDefinition(_ field: Field) -> String {
         var definition = "\(field.column) \(field.type.sqlType)"
         if !field.isNullable { definition += " NOT NULL" }
         if field.name == SyncFields.idName {
@@ -39,7 +39,7 @@ enum EntityDDL {
         return definition
     }
 
-    static func check(_ field: Field) -> String? {
+    public static func check(_ field: Field) -> String? {
         switch field.type {
         case .text(let maxLength): return "char_length(\(field.column)) <= \(maxLength)"
         case .oneOf(let values): return "\(field.column) IN (\(values.map { literal(.string($0)) }.joined(separator: ", ")))"
@@ -50,7 +50,7 @@ enum EntityDDL {
     }
 
     /// A referenced record must be of the same tenant: the tenant is part of the foreign key.
-    static func reference(_ field: Field, of entityType: EntityType, registry: Registry) -> String? {
+    public static func reference(_ field: Field, of entityType: EntityType, registry: Registry) -> String? {
         guard let target = field.references.flatMap(registry.entityType(named:)) else { return nil }
         return "CONSTRAINT \(entityType.table)_\(field.column)_fkey FOREIGN KEY (tenant_id, \(field.column)) "
             + "REFERENCES \(target.table) (tenant_id, id)"
@@ -58,7 +58,7 @@ enum EntityDDL {
 
     /// The change-order index every pull walks, the pending rule's (its columns first, so that bound
     /// values find their rows), and one per reference.
-    static func indexes(_ entityType: EntityType) -> [Index] {
+    public static func indexes(_ entityType: EntityType) -> [Index] {
         let pending = entityType.pendingRule.conditions.compactMap { entityType.field(named: $0.field)?.column }
         return [Index(name: "\(entityType.table)_changes", columns: ["tenant_id", "last_updated", "id"]),
                 Index(name: "\(entityType.table)_pending", columns: ["tenant_id"] + pending + ["last_updated", "id"])]
@@ -68,7 +68,7 @@ enum EntityDDL {
     }
 
     /// The triggers by name, with the statement that creates each (sql/013, sql/015, sql/006).
-    static func triggers(_ entityType: EntityType) -> [(name: String, create: String)] {
+    public static func triggers(_ entityType: EntityType) -> [(name: String, create: String)] {
         let table = entityType.table, name = literal(.string(entityType.name))
         return [
             ("\(table)_track_change", "CREATE TRIGGER \(table)_track_change BEFORE INSERT OR UPDATE ON \(table) "
@@ -81,22 +81,22 @@ enum EntityDDL {
     }
 
     /// A DELETE becomes the deleted rule's update (sql/006): its one column and value.
-    static func softDelete(_ entityType: EntityType) -> String? {
+    public static func softDelete(_ entityType: EntityType) -> String? {
         guard let condition = entityType.deletedRule.conditions.first else { return nil }
         let column = entityType.field(named: condition.field)?.column ?? condition.field
         return "CREATE TRIGGER \(entityType.table)_soft_delete BEFORE DELETE ON \(entityType.table) FOR EACH ROW "
             + "EXECUTE FUNCTION sync_soft_delete(\(literal(.string(column))), \(literal(.string(SQLValue.text(condition.value) ?? ""))))"
     }
 
-    static let policy = "tenant_wall"
+    public static let policy = "tenant_wall"
 
-    static func wall(_ table: String) -> (enable: String, policy: String) {
+    public static func wall(_ table: String) -> (enable: String, policy: String) {
         ("ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY",
          "CREATE POLICY \(policy) ON \(table) USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant())")
     }
 
     /// A registry value as an SQL literal: numbers as they are, text quoted with its quotes doubled.
-    static func literal(_ value: JSON) -> String {
+    public static func literal(_ value: JSON) -> String {
         switch value {
         case .int(let number): return String(number)
         case .bool(let flag): return flag ? "1" : "0"

@@ -2,9 +2,9 @@ import Postgres
 import SyncCore
 
 /// The sync operations against PostgreSQL, for one connection and the registry's statements.
-struct SyncStore {
-    let connection: Connection
-    let statements: [String: EntitySQL]
+public struct SyncStore {
+    public let connection: Connection
+    public let statements: [String: EntitySQL]
     private let session = Session()
 
     /// The tenant this connection's session names to row-level security (sql/009); nil: none.
@@ -17,7 +17,7 @@ struct SyncStore {
     /// anew on every execution (a profile of pull-100 showed its planner as the largest cost), while
     /// the generic plan is the same index scan for every tenant and position. A transaction of the
     /// service holds back every pull's safe horizon while it runs (sql/013): none may run long.
-    init(connection: Connection, registry: Registry) throws {
+    public init(connection: Connection, registry: Registry) throws {
         try connection.execute("SET TIME ZONE 'UTC'")
         try connection.execute("SET DateStyle = 'ISO, YMD'")
         try connection.execute("SET plan_cache_mode = force_generic_plan")
@@ -29,7 +29,7 @@ struct SyncStore {
     }
 
     /// The statements of a type of this store's registry (built anew for any other, which requests never name).
-    func sql(_ entityType: EntityType) -> EntitySQL {
+    public func sql(_ entityType: EntityType) -> EntitySQL {
         statements[entityType.name] ?? EntitySQL(entityType, latestStamp: EntitySQL.latestStamp([entityType]))
     }
 
@@ -38,7 +38,7 @@ struct SyncStore {
     /// its own (a rolled-back transaction would undo it), sent only when the tenant changes and then in
     /// the same round trip as the request's first statement. Should it fail, that statement throws, and
     /// the next request sends it again.
-    func enter(tenant: String) throws {
+    public func enter(tenant: String) throws {
         guard session.tenant != tenant else { return }
         session.tenant = nil
         try connection.sendAhead(prepared: "tenant.enter", "SELECT set_config('sync.tenant', $1, false)", [tenant])
@@ -46,7 +46,7 @@ struct SyncStore {
     }
 
     /// Forgets which tenant the session names, after a failure that may have left it unset.
-    func forgetTenant() {
+    public func forgetTenant() {
         session.tenant = nil
     }
 
@@ -58,7 +58,7 @@ struct SyncStore {
     /// page stops at `limit` rows, or after the row that brings its JSON to `byteBudget` bytes, and
     /// never inside a run of equal stamps.
     /// `device`: the token's subject, whose answered position is remembered for its pushes (sql/014).
-    func pull(_ request: PullRequest, tenant: String, device: String?, byteBudget: Int) throws -> RecordPage {
+    public func pull(_ request: PullRequest, tenant: String, device: String?, byteBudget: Int) throws -> RecordPage {
         try connection.sendAhead(prepared: "horizon", SyncStore.horizonAhead, [])
         let since = request.since?.description ?? "-infinity"
         let types = request.entityTypes
@@ -118,7 +118,7 @@ struct SyncStore {
     }
 
     /// The position last answered to `device`'s pulls, for a push that sends none (sql/014).
-    func rememberedPosition(tenant: String, device: String) throws -> Timestamp? {
+    public func rememberedPosition(tenant: String, device: String) throws -> Timestamp? {
         let rows = try connection.execute(prepared: "device.position",
                                           "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2",
                                           [tenant, device], binaryResults: true)
@@ -126,7 +126,7 @@ struct SyncStore {
     }
 
     /// How far the safe horizon is behind the database's clock, in seconds (+Inf while it is stopped).
-    func horizonLagSeconds() throws -> Double? {
+    public func horizonLagSeconds() throws -> Double? {
         let rows = try connection.execute(prepared: "horizon.lag", """
             SELECT CASE WHEN h = '-infinity' THEN 'Infinity'::float8 ELSE extract(epoch FROM statement_timestamp() - h)::float8 END \
             FROM sync_safe_horizon() h
@@ -136,7 +136,7 @@ struct SyncStore {
 
     /// Computes the safe horizon into the session setting `sync.horizon`, in a statement of its own sent
     /// ahead of a pull's, so that the pull's snapshot comes after it (sql/013, sync_safe_horizon).
-    static let horizonAhead = "SELECT set_config('sync.horizon', sync_safe_horizon()::text, false)"
+    public static let horizonAhead = "SELECT set_config('sync.horizon', sync_safe_horizon()::text, false)"
 
     /// Per entity type, the change stamps of the rows of its result (fields from column 2; an empty page
     /// is one row of NULLs).
@@ -152,7 +152,7 @@ struct SyncStore {
     /// One page of the tenant's records that match each type's pending rule, types in request order,
     /// read from one snapshot (one statement, or a repeatable-read transaction for several types).
     /// The page stops at `limit` rows, or after the row that brings its JSON to `byteBudget` bytes.
-    func pending(_ request: PendingRequest, tenant: String, byteBudget: Int) throws -> (records: [EntityRows], next: PendingCursor?) {
+    public func pending(_ request: PendingRequest, tenant: String, byteBudget: Int) throws -> (records: [EntityRows], next: PendingCursor?) {
         let read = {
             var records: [EntityRows] = []
             var remaining = request.limit
@@ -195,10 +195,10 @@ struct SyncStore {
 
     /// Names the pusher and request for the history trigger: session settings, sent ahead of the next
     /// statement (no round trip of their own). Every write of the service names its writer first.
-    func nameWriter(_ context: PushContext) throws {
+    public func nameWriter(_ context: PushContext) throws {
         try connection.sendAhead(prepared: "log.context", SyncStore.writerNaming, [context.subject, context.requestID])
     }
 
     /// Names the writer (token subject, request id) to the history triggers, for the session.
-    static let writerNaming = "SELECT set_config('sync.sub', coalesce($1, ''), false), set_config('sync.request_id', coalesce($2, ''), false)"
+    public static let writerNaming = "SELECT set_config('sync.sub', coalesce($1, ''), false), set_config('sync.request_id', coalesce($2, ''), false)"
 }

@@ -1,15 +1,15 @@
 import SyncCore
 
 /// What a push stored: each record's JSON as the database returned it, and the conflicts met.
-struct PushResult {
+public struct PushResult {
     /// Row JSON texts, entity types in registry order, items in request order.
-    var records: [String] = []
-    var conflicts: [ConflictReport] = []
+    public var records: [String] = []
+    public var conflicts: [ConflictReport] = []
     /// Edit times too far ahead of the server's clock, stored as the time the push arrived.
-    var clamps: [ClockClamp] = []
+    public var clamps: [ClockClamp] = []
     /// Records refused alone, the rest of the push applied: a reference to a record the server does not
     /// have (one created and deleted offline before it ever synced would otherwise block a queue forever).
-    var rejected: [ValidationIssue] = []
+    public var rejected: [ValidationIssue] = []
     /// The newest change stamp among the rows written, in the API's text form: what a live poke says.
-    var latestStamp: String?
+    public var latestStamp: String?
 }

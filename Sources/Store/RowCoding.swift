@@ -4,12 +4,12 @@ import SyncCore
 /// Turns rows of an entity type's columns (selected in registry order, in PostgreSQL's binary format)
 /// into the API's JSON, without asking PostgreSQL to build JSON or text: formatting objects, timestamps
 /// and UUIDs there costs more than the row fetch itself.
-struct RowCoding {
+public struct RowCoding: Sendable {
     /// A column whose bytes are not what its registry type says: the schema changed under a running
     /// service (the start-up check refuses such a schema).
-    struct UnexpectedValue: Error, CustomStringConvertible {
+    public struct UnexpectedValue: Error, CustomStringConvertible {
         let column: String
-        var description: String { "column \(column) does not hold the registry's type" }
+        public var description: String { "column \(column) does not hold the registry's type" }
     }
 
     /// How a column's binary value becomes JSON.
@@ -17,7 +17,7 @@ struct RowCoding {
         case smallint, integer, timestamp, uuid, text
     }
 
-    let entityType: EntityType
+    public let entityType: EntityType
     /// Per column, `{"name":` or `,"name":`, all in one buffer (`keyRanges` index it), so writing a
     /// page borrows one array instead of retaining one per value.
     private let keyBytes: [UInt8]
@@ -27,7 +27,7 @@ struct RowCoding {
     /// Where the change stamp (`last_updated`) is among the columns.
     private let stampIndex: Int
 
-    init(_ entityType: EntityType) {
+    public init(_ entityType: EntityType) {
         self.entityType = entityType
         kinds = entityType.fields.map { field in
             switch field.type {
@@ -56,7 +56,7 @@ struct RowCoding {
     /// before the first when `continuing`. Stops after the row that brings what this call wrote to
     /// `byteBudget` bytes (so one row always goes, however large); returns how many rows it wrote.
     @discardableResult
-    func write(_ result: QueryResult, rows: Range<Int>, column: Int = 0, continuing: Bool = false, byteBudget: Int = .max,
+    public func write(_ result: QueryResult, rows: Range<Int>, column: Int = 0, continuing: Bool = false, byteBudget: Int = .max,
                to writer: inout ByteWriter) throws(UnexpectedValue) -> Int {
         let startCount = writer.byteCount
         var written = 0
@@ -89,21 +89,21 @@ struct RowCoding {
     }
 
     /// One row as a JSON object.
-    func json(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> String {
+    public func json(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> String {
         var writer = ByteWriter(capacity: 512)
         try write(result, rows: row..<(row + 1), column: column, to: &writer)
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// The row's change stamp (`last_updated`).
-    func stamp(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> Timestamp {
+    public func stamp(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> Timestamp {
         let micros = result.binaryTimestamp(row: row, column: column + stampIndex)
         guard let micros else { throw UnexpectedValue(column: entityType.fields[stampIndex].column) }
         return Timestamp(microsecondsSinceEpoch: micros)
     }
 
     /// The row as a record keyed by JSON name, for the core's conflict rules.
-    func record(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> JSONObject {
+    public func record(_ result: QueryResult, row: Int, column: Int = 0) throws(UnexpectedValue) -> JSONObject {
         var record = JSONObject()
         record.reserveCapacity(kinds.count)
         for (index, field) in entityType.fields.enumerated() {
