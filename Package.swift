@@ -20,11 +20,12 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         .target(name: "SyncCore", swiftSettings: optimized),
-        .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: optimized),
-        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: optimized),
+        .target(name: "SystemCalls", swiftSettings: optimized),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "SystemCalls"], swiftSettings: optimized),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "SystemCalls"], swiftSettings: optimized),
         .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
         .target(name: "Store", dependencies: ["SyncCore", "Postgres"], swiftSettings: optimized),
-        .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth", "Store"], swiftSettings: optimized),
+        .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth", "Store", "SystemCalls"], swiftSettings: optimized),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(name: "syncd", dependencies: [
             "SyncServer", "Store",
@@ -32,6 +33,6 @@ let package = Package(
         ], plugins: ["BuildInfo"]),
 
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "Store", "SyncCore", "Postgres", "Auth", "FastCGI"]),
+        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "Store", "SyncCore", "Postgres", "Auth", "FastCGI", "SystemCalls"]),
     ]
 )

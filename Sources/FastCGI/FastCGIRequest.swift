@@ -2,6 +2,7 @@ import CFastCGI
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// One libfcgi request slot. libfcgi's streams point back into the `FCGX_Request`, so it lives at a
 /// fixed heap address owned by this object for the whole life of the thread.
@@ -88,8 +89,7 @@ final class FastCGIRequest {
         records.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = Glibc.write(request.pointee.ipcFd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0, errno == EINTR { continue }
+                let written = SystemCall.retrying { Glibc.write(request.pointee.ipcFd, bytes.baseAddress! + offset, bytes.count - offset) }
                 // nginx gone (client closed): nothing to tell it; finish() closes the connection.
                 guard written > 0 else { return }
                 offset += written

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// How many connections wait in a listening socket's backlog for a worker thread to accept them (what
 /// php-fpm calls its "listen queue"), and the backlog's size, as the kernel counts them: TCP_INFO for a
@@ -55,10 +56,10 @@ public enum ListenQueue {
         append(showReceiveQueueLength)
         append(UInt32.max); append(UInt32.max)        // any cookie
         // An unconnected netlink socket sends to the kernel.
-        guard send(netlink, request, request.count, 0) == request.count else { return nil }
+        guard SystemCall.retrying({ send(netlink, request, request.count, 0) }) == request.count else { return nil }
 
         var reply = [UInt8](repeating: 0, count: 4096)
-        let received = recv(netlink, &reply, reply.count, 0)
+        let received = SystemCall.retrying { recv(netlink, &reply, reply.count, 0) }
         guard received >= 32 else { return nil }
         func read32(_ offset: Int) -> UInt32 { reply[offset..<offset + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
         func read16(_ offset: Int) -> UInt16 { UInt16(reply[offset]) | UInt16(reply[offset + 1]) << 8 }

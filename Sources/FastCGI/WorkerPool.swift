@@ -1,6 +1,7 @@
 import CFastCGI
 import Foundation
 import Synchronization
+import SystemCalls
 
 /// A pool of threads that each accept FastCGI requests on one listening socket and serve them with
 /// their own handler, as libfcgi's `threaded.c` does. The socket may be shared with other processes.
@@ -130,7 +131,7 @@ public final class WorkerPool: Sendable {
         guard connection >= 0 else { return }
         defer { close(connection) }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connection, $0, length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in SystemCall.retrying { connect(connection, address, length) } }
         }
         // A whole service that stops has moved its unix socket aside (see `drainingSuffix`).
         guard connected != 0, Int32(address.ss_family) == AF_UNIX else { return }
@@ -142,8 +143,8 @@ public final class WorkerPool: Sendable {
                 withUnsafeMutableBytes(of: &unix.pointee.sun_path) { bytes in
                     bytes.copyBytes(from: path.utf8 + [0])
                 }
-                _ = unix.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                _ = unix.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    SystemCall.retrying { connect(connection, address, socklen_t(MemoryLayout<sockaddr_un>.size)) }
                 }
             }
         }

@@ -2,6 +2,7 @@ import CLibPQ
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// A NOTIFY this connection received (after its LISTEN): the channel and the payload.
 public struct DatabaseNotification: Equatable, Sendable {
@@ -22,8 +23,8 @@ extension Connection {
         guard received.isEmpty else { return received }
         var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
         guard descriptor.fd >= 0 else { throw notConnected() }
-        let ready = poll(&descriptor, 1, Int32(seconds * 1000))
-        guard ready >= 0 || errno == EINTR else { throw notConnected() }
+        let ready = SystemCall.retrying { poll(&descriptor, 1, Int32(seconds * 1000)) }
+        guard ready >= 0 else { throw notConnected() }
         guard ready > 0 else { return [] }
         guard PQconsumeInput(handle) == 1 else { throw notConnected() }
         received = pending()

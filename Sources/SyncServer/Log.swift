@@ -4,6 +4,7 @@ import Glibc
 import Synchronization
 import Store
 import SyncCore
+import SystemCalls
 
 /// JSON lines on standard error (file descriptor 2), which systemd's journal keeps.
 /// Callers pass only safe values: never a token, a secret or record contents.
@@ -46,7 +47,7 @@ public enum Log {
         line.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                let written = SystemCall.retrying { Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset) }
                 if written <= 0 { return }
                 offset += written
             }

@@ -3,6 +3,7 @@ import Foundation
 import Postgres
 import Store
 import SyncCore
+import SystemCalls
 
 /// The master process of `sync serve`, as php-fpm's or uwsgi's: it owns the listening socket and the
 /// scoreboard, keeps `workerProcesses` workers running (replacing one that dies, with a backoff when
@@ -143,7 +144,7 @@ public final class Master {
     private func reap() {
         var status: Int32 = 0
         while true {
-            let pid = waitpid(-1, &status, WNOHANG)
+            let pid = SystemCall.retrying { waitpid(-1, &status, WNOHANG) }
             guard pid > 0, let child = children.removeValue(forKey: pid) else { return }
             Metrics(board: board, layout: layout, workerSlot: child.slot).releaseSlot()
             let signaled = status & 0x7F

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// The workers' side of live pokes: a push that changed something hands "tenant stamp" to the master's
 /// relay (PokeRelay) as one datagram on a socket pair the master made, so that the pokes of every worker
@@ -43,7 +44,7 @@ struct PokeOutbox: Sendable {
     private func send(_ message: String) -> Bool {
         var message = message
         return message.withUTF8 { bytes in
-            Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) == bytes.count
+            SystemCall.retrying { Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) } == bytes.count
         }
     }
 }

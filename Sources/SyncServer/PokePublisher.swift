@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// Tells the devices of a tenant that something changed: one small HTTP POST to nginx's nchan publisher
 /// location (nginx/syncd.conf), which holds the subscribers (README, "Live pokes"). A poke carries a
@@ -86,20 +87,24 @@ public struct PokePublisher: Sendable {
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var target = address
         let connected = withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                SystemCall.retrying { connect(descriptor, address, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
         }
         guard connected == 0 else { return nil }
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
-            let written = bytes[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[sent...].withUnsafeBytes { chunk in
+                SystemCall.retrying { send(descriptor, chunk.baseAddress, chunk.count, Int32(MSG_NOSIGNAL)) }
+            }
             guard written > 0 else { return nil }
             sent += written
         }
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while answer.count < 65536 {
-            let read = recv(descriptor, &chunk, chunk.count, 0)
+            let read = SystemCall.retrying { recv(descriptor, &chunk, chunk.count, 0) }
             guard read > 0 else { break }
             answer += chunk[..<read]
         }

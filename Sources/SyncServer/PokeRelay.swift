@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Store
 import SyncCore
+import SystemCalls
 
 /// The one place pokes leave from (README, "Live pokes"), a thread of the master: it gathers what the
 /// workers' pushes hand it (PokeOutbox) and the NOTIFYs on sync_changes of writes that did not come
@@ -80,7 +81,7 @@ final class PokeRelay: @unchecked Sendable {
             let timeout = gatherUntil.map { max(0, $0 - now) } ?? 1
             var descriptors = [pollfd(fd: inbox, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: listener?.socketDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&descriptors, 2, Int32((timeout * 1000).rounded(.up)))
+            _ = SystemCall.retrying { poll(&descriptors, 2, Int32((timeout * 1000).rounded(.up))) }
             if descriptors[0].revents != 0 { receiveDatagrams(into: &burst) }
             if descriptors[1].revents != 0, let connection = listener {
                 do {
@@ -109,7 +110,7 @@ final class PokeRelay: @unchecked Sendable {
     private func receiveDatagrams(into burst: inout Burst) {
         var buffer = [UInt8](repeating: 0, count: 512)
         while true {
-            let count = recv(inbox, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            let count = SystemCall.retrying { recv(inbox, &buffer, buffer.count, Int32(MSG_DONTWAIT)) }
             guard count > 0 else { return }
             burst.add(String(decoding: buffer[..<count], as: UTF8.self))
         }

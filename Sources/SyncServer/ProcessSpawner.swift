@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Starts worker processes: this same executable, run anew (fork() of a multi-threaded Swift process
 /// is not safe), with the listening socket as descriptor 3, a readiness pipe as descriptor 4 and the
@@ -70,8 +71,8 @@ struct ProcessSpawner {
     static func waitReady(_ descriptor: Int32, seconds: Double) -> Bool {
         defer { close(descriptor) }
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, Int32(seconds * 1000)) == 1 else { return false }
+        guard SystemCall.retrying({ poll(&poller, 1, Int32(seconds * 1000)) }) == 1 else { return false }
         var byte: UInt8 = 0
-        return read(descriptor, &byte, 1) == 1
+        return SystemCall.retrying { read(descriptor, &byte, 1) } == 1
     }
 }

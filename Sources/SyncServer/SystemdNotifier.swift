@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// Tells systemd how the service is doing (`Type=notify`), by the `sd_notify` protocol: one datagram
 /// of `KEY=value` lines to the unix socket named by `$NOTIFY_SOCKET` (a path, or `@name` for the
@@ -35,7 +36,7 @@ struct SystemdNotifier {
         let bytes = Array(message.utf8)
         _ = withUnsafePointer(to: &peer) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                sendto(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL), address, length)
+                SystemCall.retrying { sendto(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL), address, length) }
             }
         }
     }
