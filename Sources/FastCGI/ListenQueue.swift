@@ -6,7 +6,13 @@ import SystemCalls
 /// TCP socket, a sock_diag netlink query for a unix socket. nil when the kernel does not say (no
 /// unix_diag module, netlink refused by a sandbox).
 public enum ListenQueue {
-    public static func length(of socket: Int32) -> (waiting: Int, limit: Int)? {
+    /// The connections waiting, and the backlog's size.
+    public struct Length: Sendable, Equatable {
+        public let waiting: Int
+        public let limit: Int
+    }
+
+    public static func length(of socket: Int32) -> Length? {
         var address = sockaddr_storage()
         var size = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let named = withUnsafeMutablePointer(to: &address) {
@@ -21,11 +27,11 @@ public enum ListenQueue {
     }
 
     /// For a listening TCP socket, Linux reports the accept queue in tcpi_unacked and its size in tcpi_sacked.
-    private static func tcpQueue(_ socket: Int32) -> (waiting: Int, limit: Int)? {
+    private static func tcpQueue(_ socket: Int32) -> Length? {
         var info = tcp_info()
         var size = socklen_t(MemoryLayout<tcp_info>.size)
         guard getsockopt(socket, Int32(IPPROTO_TCP), TCP_INFO, &info, &size) == 0 else { return nil }
-        return (Int(info.tcpi_unacked), Int(info.tcpi_sacked))
+        return Length(waiting: Int(info.tcpi_unacked), limit: Int(info.tcpi_sacked))
     }
 
     // linux/sock_diag.h and linux/unix_diag.h, which Glibc's module does not export.
@@ -35,7 +41,7 @@ public enum ListenQueue {
 
     /// One sock_diag request for this socket's inode; for a listening unix socket the kernel answers
     /// with the connections waiting (udiag_rqueue) and the backlog's size (udiag_wqueue).
-    private static func unixQueue(_ socket: Int32) -> (waiting: Int, limit: Int)? {
+    private static func unixQueue(_ socket: Int32) -> Length? {
         var status = stat()
         guard fstat(socket, &status) == 0 else { return nil }
         let netlink = Glibc.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 4 /* NETLINK_SOCK_DIAG */)
@@ -70,7 +76,7 @@ public enum ListenQueue {
             let attributeLength = Int(read16(offset))
             guard attributeLength >= 4, offset + attributeLength <= length else { return nil }
             if read16(offset + 2) == receiveQueueLengthAttribute, attributeLength >= 12 {
-                return (Int(read32(offset + 4)), Int(read32(offset + 8)))
+                return Length(waiting: Int(read32(offset + 4)), limit: Int(read32(offset + 8)))
             }
             offset += (attributeLength + 3) & ~3
         }

@@ -7,7 +7,13 @@ import SyncCore
 public enum BenchSQL {
     /// Each script's name and text, for the registry's first type (scripts/bench's tenants hold
     /// `bench-push-N` and `bench-pull-N` records of it).
-    public static func scripts(registry: Registry) -> [(name: String, text: String)] {
+    /// One pgbench script: its file name (without `.sql`) and its text.
+    public struct Script: Sendable {
+        public let name: String
+        public let text: String
+    }
+
+    public static func scripts(registry: Registry) -> [Script] {
         guard let entityType = registry.entityTypes.first else { return [] }
         let statements = EntitySQL(entityType, latestStamp: EntitySQL.latestStamp(registry.entityTypes))
         let header = "-- Made by `syncd bench-sql` from the statements the service sends; scripts/bench writes it anew each run.\n"
@@ -31,7 +37,8 @@ public enum BenchSQL {
         let pending = "-- pgbench " + rule.indices.map { "-D pending_\($0 + 1)=\(SQLValue.text(rule[$0].value) ?? "")" }.joined(separator: " ") + "\n"
             + header + inline(statements.pending, [tenant("bench-pull-"), ":since", ":page_limit", "'\(PendingCursor.lastID)'"]
                 + rule.indices.map { ":pending_\($0 + 1)" }) + ";\n"
-        return [("push10", push(10)), ("push100", push(100)), ("pull100", pull), ("pending", pending)]
+        return [Script(name: "push10", text: push(10)), Script(name: "push100", text: push(100)), Script(name: "pull100", text: pull),
+                Script(name: "pending", text: pending)]
     }
 
     private static func tenant(_ prefix: String) -> String { "('\(prefix)' || :n)" }

@@ -68,7 +68,7 @@ public enum EntityDDL {
     }
 
     /// The triggers by name, with the statement that creates each (sql/013, sql/015, sql/006).
-    public static func triggers(_ entityType: EntityType) -> [(name: String, create: String)] {
+    static func triggers(_ entityType: EntityType) -> [(name: String, create: String)] {
         let table = entityType.table, name = literal(.string(entityType.name))
         return [
             ("\(table)_track_change", "CREATE TRIGGER \(table)_track_change BEFORE INSERT OR UPDATE ON \(table) "
@@ -90,7 +90,7 @@ public enum EntityDDL {
 
     public static let policy = "tenant_wall"
 
-    public static func wall(_ table: String) -> (enable: String, policy: String) {
+    static func wall(_ table: String) -> (enable: String, policy: String) {
         ("ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY",
          "CREATE POLICY \(policy) ON \(table) USING (tenant_id = sync_current_tenant()) WITH CHECK (tenant_id = sync_current_tenant())")
     }

@@ -61,7 +61,7 @@ public enum Migrator {
 
     public struct Status {
         /// Applied, with when: (file, time as PostgreSQL prints it).
-        public let applied: [(file: String, at: String)]
+        public let applied: [AppliedMigration]
         /// In the directory, not applied.
         public let pending: [String]
         /// Applied, but not in the directory: the database is newer than this program's migrations.
@@ -76,10 +76,10 @@ public enum Migrator {
     /// Which of `files` the database has applied.
     public static func status(connection: Connection, files: [String]) throws -> Status {
         let exists = try connection.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
-        var applied: [(file: String, at: String)] = []
+        var applied: [AppliedMigration] = []
         if exists.bool(row: 0, column: 0) == true {
             let rows = try connection.execute("SELECT version, applied_at::text FROM schema_migrations ORDER BY version")
-            applied = (0..<rows.rowCount).map { (rows.string(row: $0, column: 0) ?? "", rows.string(row: $0, column: 1) ?? "") }
+            applied = (0..<rows.rowCount).map { AppliedMigration(file: rows.string(row: $0, column: 0) ?? "", at: rows.string(row: $0, column: 1) ?? "") }
         }
         let done = Set(applied.map(\.file))
         return Status(applied: applied, pending: files.filter { !done.contains($0) },
@@ -95,4 +95,10 @@ public enum Migrator {
             throw Failure(description: error.message)
         }
     }
+}
+
+/// A migration the database has applied: its file and when.
+public struct AppliedMigration: Sendable {
+    public let file: String
+    public let at: String
 }

@@ -13,14 +13,19 @@ extension SyncStore {
             """, [ticket, tenant, String(tokenExpiresAt), String(SyncStore.eventTicketSeconds)])
     }
 
-    /// Deletes `ticket`; returns its tenant and its token's exp when it was valid, nil when it was
-    /// unknown, used or expired.
-    public func redeemEventTicket(_ ticket: String) throws -> (tenant: String, tokenExpiresAt: Int64)? {
+    /// What a valid ticket carries: its tenant and its token's exp (Unix seconds).
+    public struct RedeemedTicket: Sendable {
+        public let tenant: String
+        public let tokenExpiresAt: Int64
+    }
+
+    /// Deletes `ticket`; returns what it carried when it was valid, nil when it was unknown, used or expired.
+    public func redeemEventTicket(_ ticket: String) throws -> RedeemedTicket? {
         let rows = try connection.execute(prepared: "ticket.redeem",
                                           "SELECT tenant_id, token_expires_at FROM sync_redeem_event_ticket($1)", [ticket])
         guard rows.rowCount == 1, let tenant = rows.string(row: 0, column: 0), let expires = rows.int(row: 0, column: 1) else {
             return nil
         }
-        return (tenant, expires)
+        return RedeemedTicket(tenant: tenant, tokenExpiresAt: expires)
     }
 }

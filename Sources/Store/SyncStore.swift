@@ -152,7 +152,7 @@ public struct SyncStore {
     /// One page of the tenant's records that match each type's pending rule, types in request order,
     /// read from one snapshot (one statement, or a repeatable-read transaction for several types).
     /// The page stops at `limit` rows, or after the row that brings its JSON to `byteBudget` bytes.
-    public func pending(_ request: PendingRequest, tenant: String, byteBudget: Int) throws -> (records: [EntityRows], next: PendingCursor?) {
+    public func pending(_ request: PendingRequest, tenant: String, byteBudget: Int) throws -> PendingPage {
         let read = {
             var records: [EntityRows] = []
             var remaining = request.limit
@@ -186,7 +186,7 @@ public struct SyncStore {
                                          id: try statements.coding.record(rows, row: taken - 1)[SyncFields.idName]?.stringValue)
                 }
             }
-            return (records, next)
+            return PendingPage(records: records, next: next)
         }
         return request.entityTypes.count == 1
             ? try read()

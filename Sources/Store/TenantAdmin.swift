@@ -35,11 +35,17 @@ public struct TenantAdmin {
 
     /// Deletes every row of the tenant, in every table, and the tenant itself, in one transaction; returns
     /// the rows removed per table. Its devices' tokens are refused from then on (403, unknown tenant).
-    public func erase(_ id: String, registry: Registry) throws -> [(table: String, rows: Int)] {
+    /// How many rows of one table an erasure removed.
+    public struct ErasedRows: Sendable {
+        public let table: String
+        public let rows: Int
+    }
+
+    public func erase(_ id: String, registry: Registry) throws -> [ErasedRows] {
         // Referencing types come after the types they reference: erase them first. Their triggers write
         // history, which goes next; the tenant row, which they all reference, last.
         let tables = registry.entityTypes.reversed().map(\.table) + SchemaCheck.tenantTables + ["tenants"]
-        var removed: [(table: String, rows: Int)] = []
+        var removed: [ErasedRows] = []
         try connection.transaction {
             // Waits for the tenant's writing transactions to end and keeps new ones out (sql/013).
             try connection.execute("SELECT pg_advisory_xact_lock(sync_tenant_lock_key($1))", [id])
@@ -49,7 +55,7 @@ public struct TenantAdmin {
             try connection.execute("SELECT set_config('sync.erase_tenant', $1, true)", [id])
             for table in tables {
                 let column = table == "tenants" ? "id" : "tenant_id"
-                removed.append((table, try connection.execute("DELETE FROM \(table) WHERE \(column) = $1", [id]).affectedRows))
+                removed.append(ErasedRows(table: table, rows: try connection.execute("DELETE FROM \(table) WHERE \(column) = $1", [id]).affectedRows))
             }
         }
         return removed

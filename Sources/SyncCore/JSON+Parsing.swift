@@ -36,11 +36,17 @@ extension JSON {
     /// Parses a document and also returns where each value starts: its path (`entityTypes[1].name`,
     /// the empty string for the whole document) and byte offset. For files a person edits, whose errors
     /// should say where; requests are parsed without it.
-    public static func parseWithPositions(_ text: String) throws(JSONParseError) -> (JSON, [String: Int]) {
+    public static func parseWithPositions(_ text: String) throws(JSONParseError) -> Positioned {
         var parser = JSONParser(bytes: Array(text.utf8), limits: JSONLimits())
         parser.positions = [:]
         let value = try parser.parseDocument()
-        return (value, parser.positions ?? [:])
+        return Positioned(value: value, positions: parser.positions ?? [:])
+    }
+
+    /// A parsed document, and the byte offset where each member starts, by path.
+    public struct Positioned: Sendable {
+        public let value: JSON
+        public let positions: [String: Int]
     }
 }
 

@@ -29,14 +29,14 @@ public enum RegistryFile {
 
     /// The registry the text declares, or every problem in it.
     public static func parse(_ text: String) throws(Problems) -> Registry {
-        let document: JSON, positions: [String: Int]
+        let parsed: JSON.Positioned
         do {
-            (document, positions) = try JSON.parseWithPositions(text)
+            parsed = try JSON.parseWithPositions(text)
         } catch {
             throw Problems(issues: [Issue(line: line(of: error.offset, in: text), path: "", message: "not JSON: \(error.message)")])
         }
-        var reader = Reader(positions: positions, text: text)
-        let registry = reader.registry(document)
+        var reader = Reader(positions: parsed.positions, text: text)
+        let registry = reader.registry(parsed.value)
         guard reader.issues.isEmpty, let registry else { throw Problems(issues: reader.issues) }
         return registry
     }

@@ -166,7 +166,7 @@ struct Migrate: ParsableCommand {
         let settings = try database.settings.load()
         if status {
             let state = try Migrator.status(connection: database.connect(), files: Migrator.files(in: sqlDirectory ?? settings.sqlDirectory))
-            for (file, at) in state.applied where !state.unknown.contains(file) { print("applied  \(file)  \(at)") }
+            for migration in state.applied where !state.unknown.contains(migration.file) { print("applied  \(migration.file)  \(migration.at)") }
             for file in state.pending { print("pending  \(file)") }
             for file in state.unknown { print("unknown  \(file)  (applied, but not in the directory: a newer program's)") }
             if !state.pending.isEmpty { throw ExitCode(1) }
