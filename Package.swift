@@ -25,14 +25,16 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ", "SystemCalls"], swiftSettings: optimized),
         .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
         .target(name: "Store", dependencies: ["SyncCore", "Postgres"], swiftSettings: optimized),
-        .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth", "Store", "SystemCalls"], swiftSettings: optimized),
+        .target(name: "Settings", dependencies: ["SyncCore", "Auth", "FastCGI", "SystemCalls"], swiftSettings: optimized),
+        .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth", "Store", "Settings", "SystemCalls"],
+                swiftSettings: optimized),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(name: "syncd", dependencies: [
-            "SyncServer", "Store",
+            "SyncServer", "Store", "Settings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], plugins: ["BuildInfo"]),
 
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "Store", "SyncCore", "Postgres", "Auth", "FastCGI", "SystemCalls"]),
+        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "Store", "Settings", "SyncCore", "Postgres", "Auth", "FastCGI", "SystemCalls"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Auth
 import FastCGI
+import Settings
 import Store
 import SyncCore
 

@@ -1,6 +1,7 @@
 import FastCGI
 import Foundation
 import Postgres
+import Settings
 import Store
 import SyncCore
 import SystemCalls

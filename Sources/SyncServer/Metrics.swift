@@ -1,4 +1,5 @@
 import FastCGI
+import Settings
 import Store
 import SyncCore
 

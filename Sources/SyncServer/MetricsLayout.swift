@@ -1,3 +1,4 @@
+import Settings
 import Store
 import SyncCore
 
@@ -10,7 +11,7 @@ struct MetricsLayout: Sendable {
     static let statuses = [200, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503]
     /// Upper bounds of the latency histogram, in seconds.
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-    static let maximumWorkers = 64
+    static let maximumWorkers = Configuration.maximumWorkerSlots
 
     let entityTypes: [String]
     let strategies = ConflictStrategy.allCases.map(\.rawValue)

@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,13 +17,8 @@ public struct PokePublisher: Sendable {
 
     /// `host:port` with a dotted IPv4 host; nil when it is not one.
     public init?(address text: String) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let port = UInt16(parts[1]), port > 0 else { return nil }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, String(parts[0]), &address.sin_addr) == 1 else { return nil }
-        self.address = address
+        guard let endpoint = IPv4Endpoint(text) else { return nil }
+        address = endpoint.address
     }
 
     /// The channel every subscription also listens on, for pokes to every device of every tenant.

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Settings
 import Store
 import SyncCore
 import SystemCalls

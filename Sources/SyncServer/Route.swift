@@ -1,4 +1,5 @@
 import FastCGI
+import Settings
 
 /// One path the workers answer: the one list the handler dispatches on, the metrics label their
 /// requests by (MetricsLayout.endpoints) and the OpenAPI document's paths are checked against

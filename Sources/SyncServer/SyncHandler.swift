@@ -2,6 +2,7 @@ import Auth
 import FastCGI
 import Foundation
 import Postgres
+import Settings
 import Store
 import SyncCore
 

@@ -1,5 +1,6 @@
 import FastCGI
 import Glibc
+import Settings
 import Store
 import SyncCore
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Auth
 import Foundation
 import Postgres
+import Settings
 import Store
 import SyncCore
 import SyncServer

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Settings
 @testable import Store
 @testable import SyncServer
 

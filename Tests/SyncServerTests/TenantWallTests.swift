@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import SyncCore
 import XCTest
+@testable import Settings
 @testable import Store
 @testable import SyncServer
 

@@ -1,6 +1,5 @@
 import Auth
 import FastCGI
-import Store
 import SyncCore
 
 /// The service's settings. Read from the environment in one place (`fromEnvironment`);
@@ -74,6 +73,9 @@ public struct Configuration: Sendable {
     public var pageLimits: PageLimits { PageLimits(defaultLimit: pageDefaultLimit, maximumLimit: pageMaximumLimit) }
 
     public static let defaultListen = "/run/syncd/syncd.sock"
+    /// Worker processes the scoreboard has room for: twice the most SYNC_WORKERS allows, so that a
+    /// reload can start every new worker before the old ones leave.
+    public static let maximumWorkerSlots = 64
 
     /// Bad values of these settings (a number that does not parse, out of range) and unknown names in a
     /// settings file: every command refuses to run with any.
@@ -100,7 +102,7 @@ public struct Configuration: Sendable {
             listen: read.string("SYNC_LISTEN", default: defaultListen),
             socketMode: read.octalMode("SYNC_SOCKET_MODE", default: 0o660),
             fastcgiAllowedAddresses: read.string("SYNC_FASTCGI_ALLOWED_ADDRS", default: ""),
-            workerProcesses: read.integer("SYNC_WORKERS", default: 2, in: 1...MetricsLayout.maximumWorkers / 2),
+            workerProcesses: read.integer("SYNC_WORKERS", default: 2, in: 1...Configuration.maximumWorkerSlots / 2),
             workerThreads: read.integer("SYNC_THREADS", default: 4, in: 1...256),
             maximumBodyBytes: read.integer("SYNC_MAX_BODY_BYTES", default: 10 << 20, in: 1024...(1 << 30)),
             maximumPushRecords: read.integer("SYNC_MAX_PUSH_RECORDS", default: 1000, in: 1...100_000),
@@ -121,7 +123,7 @@ public struct Configuration: Sendable {
             sqlDirectory: read.string("SYNC_SQL_DIR", default: "sql"),
             registryPath: read.string("SYNC_REGISTRY_FILE", default: "registry/registry.json")
         )
-        if let address = configuration.pokeAddress, PokePublisher(address: address) == nil {
+        if let address = configuration.pokeAddress, IPv4Endpoint(address) == nil {
             read.problem("SYNC_POKE_ADDRESS (\(address)) must be host:port with an IPv4 host, such as 127.0.0.1:8085")
         }
         if configuration.pageDefaultLimit > configuration.pageMaximumLimit {

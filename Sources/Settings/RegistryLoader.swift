@@ -1,5 +1,4 @@
 import Foundation
-import Store
 import SyncCore
 
 /// A registry file that cannot be used: unreadable, or with problems, each on a line of its own with

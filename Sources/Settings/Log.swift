@@ -1,9 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
-import Store
 import SyncCore
+import Synchronization
 import SystemCalls
 
 /// JSON lines on standard error (file descriptor 2), which systemd's journal keeps.
