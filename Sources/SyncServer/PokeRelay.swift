@@ -3,6 +3,7 @@ import Postgres
 import Settings
 import Store
 import SyncCore
+import Synchronization
 import SystemCalls
 
 /// The one place pokes leave from (README, "Live pokes"), a thread of the master: it gathers what the
@@ -12,7 +13,7 @@ import SystemCalls
 /// which nginx adds to every subscription whose token's exp falls in that minute (SyncHandler's
 /// authorizeEvents). A broken database connection is made again a second later; the workers' pokes
 /// flow meanwhile. Pokes lost on the way cost devices only the wait for their next pull.
-final class PokeRelay: @unchecked Sendable {
+final class PokeRelay: Sendable {
     static let channel = "sync_changes"
     /// How long a burst is gathered before its pokes go out.
     static let gatherSeconds = 0.01
@@ -38,22 +39,22 @@ final class PokeRelay: @unchecked Sendable {
     private let inbox: Int32
     private let databaseURL: String
     private let metrics: Metrics
-    private let lock = NSLock()
-    private var publisher: PokePublisher?
+    /// Where pokes go: set by the master's thread on reload, read by the relay's.
+    private let publisher: Mutex<PokePublisher?>
 
     init(inbox: Int32, databaseURL: String, metrics: Metrics, publisher: PokePublisher?) {
         self.inbox = inbox
         self.databaseURL = databaseURL
         self.metrics = metrics
-        self.publisher = publisher
+        self.publisher = Mutex(publisher)
     }
 
     /// Where pokes go from now on (after a reload); nil: nowhere, and what arrives is discarded.
     func use(_ publisher: PokePublisher?) {
-        lock.withLock { self.publisher = publisher }
+        self.publisher.withLock { $0 = publisher }
     }
 
-    private var currentPublisher: PokePublisher? { lock.withLock { publisher } }
+    private var currentPublisher: PokePublisher? { publisher.withLock { $0 } }
 
     func start() {
         let thread = Thread { [self] in run() }
