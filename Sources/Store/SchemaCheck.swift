@@ -34,12 +34,8 @@ public enum SchemaCheck {
             for (name, column) in live where !known.contains(name) && !column.nullable && !column.hasDefault {
                 problems.append("\(entityType.table).\(name) is NOT NULL without a default but not in the registry")
             }
-            for suffix in ["track_change", "log_inserts", "log_updates", "soft_delete"] {
-                let name = "\(entityType.table)_\(suffix)"
-                let trigger = try connection.execute(
-                    "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
-                    [entityType.table, name])
-                if trigger.rowCount == 0 { problems.append("trigger \(name) is missing on \(entityType.table)") }
+            for trigger in EntityDDL.triggers(entityType) where try !hasTrigger(trigger.name, on: entityType.table, connection: connection) {
+                problems.append("trigger \(trigger.name) is missing on \(entityType.table)")
             }
             problems += try softDeleteMismatch(entityType, connection: connection)
         }
@@ -60,6 +56,12 @@ public enum SchemaCheck {
         let owner = rows.string(row: 0, column: 0) ?? "?"
         return ["the tables' owner \(owner) cannot see when other sessions' transactions started, which pulls need: "
             + "as a superuser, GRANT pg_read_all_stats TO \(owner)"]
+    }
+
+    /// Whether `table` has a trigger of that name (of its own, not one a constraint made).
+    static func hasTrigger(_ name: String, on table: String, connection: Connection) throws -> Bool {
+        try connection.execute("SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
+                               [table, name]).rowCount == 1
     }
 
     /// The soft-delete trigger must set what the registry's deleted rule says.

@@ -117,10 +117,7 @@ public struct SchemaPlan: Sendable {
 
     private mutating func compareTriggers(_ entityType: EntityType, connection: Connection) throws {
         for trigger in EntityDDL.triggers(entityType) {
-            let rows = try connection.execute(
-                "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal",
-                [entityType.table, trigger.name])
-            if rows.rowCount == 0 {
+            if try !SchemaCheck.hasTrigger(trigger.name, on: entityType.table, connection: connection) {
                 add("\(entityType.name): \(trigger.name)", trigger.create)
             } else if trigger.name.hasSuffix("_soft_delete"), try !SchemaCheck.softDeleteMismatch(entityType, connection: connection).isEmpty {
                 add("\(entityType.name): the deleted rule changed", "DROP TRIGGER \(trigger.name) ON \(entityType.table)")

@@ -49,9 +49,9 @@ public struct PokePublisher: Sendable {
         delete(channel: "tenant-" + tenant)
     }
 
-    /// Whether `channel` is one the publisher serves (nginx/syncd.conf matches
-    /// `^/((tenant|expires)-[A-Za-z0-9._-]+|everyone)$`; a tenant id has only those characters), so
-    /// that nothing else can reach its request line.
+    /// Whether `channel` is one the publisher serves (nginx/syncd.conf: `/everyone`, and
+    /// `^/((tenant|expires)-[A-Za-z0-9._-]+)$`; a tenant id has only those characters), so that nothing
+    /// else can reach its request line.
     static func isChannel(_ channel: String) -> Bool {
         if channel == everyoneChannel { return true }
         let name: Substring
