@@ -10,9 +10,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "syncd", targets: ["syncd"]),
+        .library(name: "SyncClient", targets: ["SyncClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The client library only: its HTTP layer is generated from openapi.yaml at build time.
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.0"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
@@ -34,6 +40,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], plugins: ["BuildInfo"]),
 
+        .target(name: "SyncClient", dependencies: [
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]),
+
+        // The Swift client under the end-to-end client scenarios (Tests/e2e/test_clients.py).
+        .executableTarget(name: "SyncClientDriver", dependencies: ["SyncClient"], path: "Tests/SyncClientDriver"),
+
+        .testTarget(name: "SyncClientTests", dependencies: ["SyncClient"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "Store", "Settings", "SyncCore", "Postgres", "Auth", "FastCGI", "SystemCalls"]),
     ]

@@ -34,7 +34,7 @@ ensure_packages() {
 
 build_release() {
     say "building (release)"
-    (cd "$ROOT" && swift build -c release --static-swift-stdlib -Xlinker -z -Xlinker now 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2) || die "build failed"
+    (cd "$ROOT" && swift build -c release --product syncd --static-swift-stdlib -Xlinker -z -Xlinker now 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2) || die "build failed"
     SYNC_BIN="$ROOT/.build/release/syncd"
     [ -x "$SYNC_BIN" ] || die "build produced no binary"
 }

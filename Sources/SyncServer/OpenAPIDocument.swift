@@ -71,11 +71,8 @@ public enum OpenAPIDocument {
         for alias in entityType.aliases {
             description += " `\(alias.name)` and `\(alias.field)` are one field under two names; send one."
         }
+        // "Send one" stays in words: swift-openapi-generator drops a whole schema that has `not`.
         var lines = ["    \(entityType.schemaName)Change:", "      type: object", "      description: \(quoted(description))"]
-        if !entityType.aliases.isEmpty {
-            let pairs = entityType.aliases.map { "{ required: [\($0.name), \($0.field)] }" }
-            lines.append(pairs.count == 1 ? "      not: \(pairs[0])" : "      not: { anyOf: [\(pairs.joined(separator: ", "))] }")
-        }
         lines += ["      properties:", "        id: { $ref: '#/components/schemas/ChangeID' }"]
         for field in ownFields(entityType) {
             var extra: [String] = []
@@ -100,9 +97,9 @@ public enum OpenAPIDocument {
             var extra: [String] = []
             switch field.name {
             case SyncFields.versionName:
-                extra.append("description: The version the client edited; absent for a blind write. New records default to 1.")
+                extra.append("description: \(quoted("The version the client edited; absent for a blind write. New records default to 1."))")
             case SyncFields.updatedAtName:
-                extra.append("description: The client's edit time, used by last-write-wins.")
+                extra.append("description: \(quoted("The client's edit time, used by last-write-wins."))")
             default: break
             }
             lines.append("        \(field.name): \(schema(field, extra: extra, forPush: true))")
@@ -134,7 +131,7 @@ public enum OpenAPIDocument {
             members = [nullable ? "type: [integer, 'null']" : "type: integer", nullable ? "enum: [0, 1, null]" : "enum: [0, 1]"]
         case .timestamp:
             members = [nullable || forPush && field.name == SyncFields.updatedAtName
-                ? "oneOf: [{ $ref: '#/components/schemas/Timestamp' }, { type: 'null' }]"
+                ? "$ref: '#/components/schemas/NullableTimestamp'"
                 : "$ref: '#/components/schemas/Timestamp'"]
         }
         return "{ " + (members + extra).joined(separator: ", ") + " }"

@@ -279,6 +279,10 @@ components:
       format: date-time
       description: RFC 3339 date-time with a time zone. Responses use UTC with microseconds.
       examples: ['2024-01-01T12:00:00.000000Z']
+    NullableTimestamp:
+      type: [string, 'null']
+      format: date-time
+      description: A Timestamp, or null.
     EntityType:
       type: string
       enum: {{allTypesFlow}}
@@ -339,14 +343,14 @@ components:
           properties:
 {{changeProperties}}
         lastSyncTimestamp:
-          oneOf: [{ $ref: '#/components/schemas/Timestamp' }, { type: 'null' }]
+          $ref: '#/components/schemas/NullableTimestamp'
           description: The client's current position, echoed as the response's syncTimestamp.
     PullRequest:
       type: object
       additionalProperties: false
       properties:
         lastSyncTimestamp:
-          oneOf: [{ $ref: '#/components/schemas/Timestamp' }, { type: 'null' }]
+          $ref: '#/components/schemas/NullableTimestamp'
           description: The syncTimestamp of the client's last pull; absent or null pulls everything.
         entityTypes:
           type: [array, 'null']
@@ -368,7 +372,7 @@ components:
           minItems: 1
           description: Absent means every entity type.
         lastSyncTimestamp:
-          oneOf: [{ $ref: '#/components/schemas/Timestamp' }, { type: 'null' }]
+          $ref: '#/components/schemas/NullableTimestamp'
           description: Echoed as the response's syncTimestamp.
         limit: { type: [integer, 'null'], minimum: 1, maximum: 5000, description: Most records in this page. }
         cursor:
