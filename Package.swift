@@ -32,11 +32,17 @@ let package = Package(
         .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
         .target(name: "Store", dependencies: ["SyncCore", "Postgres"], swiftSettings: optimized),
         .target(name: "Settings", dependencies: ["SyncCore", "Auth", "FastCGI", "SystemCalls"], swiftSettings: optimized),
-        .target(name: "SyncServer", dependencies: ["SyncCore", "FastCGI", "Postgres", "Auth", "Store", "Settings", "SystemCalls"],
-                swiftSettings: optimized),
+        .target(name: "SharedCounters", dependencies: ["SyncCore", "Settings", "FastCGI"], swiftSettings: optimized),
+        .target(name: "LivePokes", dependencies: ["Settings", "SystemCalls"], swiftSettings: optimized),
+        .target(name: "HTTPEdge", dependencies: [
+            "SyncCore", "Store", "Settings", "Auth", "FastCGI", "Postgres", "SharedCounters", "LivePokes", "SystemCalls",
+        ], swiftSettings: optimized),
+        .target(name: "Supervision", dependencies: [
+            "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Settings", "SyncCore", "Postgres", "FastCGI", "SystemCalls",
+        ], swiftSettings: optimized),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(name: "syncd", dependencies: [
-            "SyncServer", "Store", "Settings",
+            "Supervision", "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Settings", "Auth", "Postgres", "SyncCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], plugins: ["BuildInfo"]),
 
@@ -51,6 +57,8 @@ let package = Package(
 
         .testTarget(name: "SyncClientTests", dependencies: ["SyncClient"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "Store", "Settings", "SyncCore", "Postgres", "Auth", "FastCGI", "SystemCalls"]),
+        .testTarget(name: "SyncServerTests", dependencies: [
+            "Supervision", "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Settings", "SyncCore", "Postgres", "Auth", "FastCGI", "SystemCalls",
+        ]),
     ]
 )

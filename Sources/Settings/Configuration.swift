@@ -83,6 +83,7 @@ public struct Configuration: Sendable {
     /// Every known setting with the value it was read from ("" when unset): what the master hands its
     /// workers, so that they read exactly what it read.
     public var settings: [String: String] = [:]
+    private var settingDefaults: [String: String] = [:]
 
     /// Reads the settings from `environment`. `fileNames` are the names a settings file gave: an unknown
     /// `SYNC_*` name there is a problem (the process environment may hold other programs' SYNC_ names).
@@ -117,7 +118,7 @@ public struct Configuration: Sendable {
             pokeAddress: read.optionalString("SYNC_POKE_ADDRESS"),
             scoreboardPath: read.string("SYNC_SCOREBOARD", default: "/dev/shm/syncd-scoreboard"),
             logRequests: read.flag("SYNC_LOG_REQUESTS", default: true),
-            logLevel: read.choice("SYNC_LOG_LEVEL", default: .info, choices: ["info", "error"], parse: Log.Level.init(name:)),
+            logLevel: read.choice("SYNC_LOG_LEVEL", default: "info", choices: ["info", "error"], parse: Log.Level.init(name:)),
             shutdownGraceSeconds: read.seconds("SYNC_SHUTDOWN_GRACE_SECONDS", default: 10, in: 0...3600),
             pidFile: read.optionalString("SYNC_PID_FILE"),
             sqlDirectory: read.string("SYNC_SQL_DIR", default: "sql"),
@@ -131,11 +132,15 @@ public struct Configuration: Sendable {
         }
         configuration.settingProblems = read.problems + read.unknownNames(in: fileNames)
         configuration.settings = Dictionary(uniqueKeysWithValues: read.names.map { ($0, environment[$0] ?? "") })
+        configuration.settingDefaults = read.defaults
         return configuration
     }
 
     /// Every setting's name, in the order `fromEnvironment` reads them.
     public static var settingNames: [String] { fromEnvironment([:]).settings.keys.sorted() }
+
+    /// Every setting's default as the README's table spells it ("" where there is none).
+    public static var defaults: [String: String] { fromEnvironment([:]).settingDefaults }
 
     /// The secrets tokens are verified with.
     public func tokenKeys() throws(TokenKeyListError) -> TokenKeys {

@@ -5,6 +5,8 @@ struct SettingsReader {
     private let environment: [String: String]
     private(set) var problems: [String] = []
     private(set) var names: [String] = []
+    /// Each setting's default as the README's table spells it ("" for none).
+    private(set) var defaults: [String: String] = [:]
 
     init(_ environment: [String: String]) {
         self.environment = environment
@@ -18,14 +20,17 @@ struct SettingsReader {
     }
 
     mutating func string(_ name: String, default fallback: String) -> String {
-        raw(name) ?? fallback
+        defaults[name] = fallback
+        return raw(name) ?? fallback
     }
 
     mutating func optionalString(_ name: String) -> String? {
-        raw(name)
+        defaults[name] = ""
+        return raw(name)
     }
 
     mutating func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {
+        defaults[name] = String(fallback)
         guard let text = raw(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             problems.append("\(name)=\(text.prefix(40)): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -35,6 +40,7 @@ struct SettingsReader {
     }
 
     mutating func seconds(_ name: String, default fallback: Double, in range: ClosedRange<Double>) -> Double {
+        defaults[name] = fallback == fallback.rounded() ? String(Int(fallback)) : String(fallback)
         guard let text = raw(name) else { return fallback }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
             problems.append("\(name)=\(text.prefix(40)): expected a number of seconds from \(range.lowerBound) to \(range.upperBound)")
@@ -44,6 +50,7 @@ struct SettingsReader {
     }
 
     mutating func octalMode(_ name: String, default fallback: UInt32) -> UInt32 {
+        defaults[name] = String(fallback, radix: 8)
         guard let text = raw(name) else { return fallback }
         guard let value = UInt32(text, radix: 8), value <= 0o777 else {
             problems.append("\(name)=\(text.prefix(40)): expected an octal mode such as 660")
@@ -53,6 +60,7 @@ struct SettingsReader {
     }
 
     mutating func flag(_ name: String, default fallback: Bool) -> Bool {
+        defaults[name] = fallback ? "1" : "0"
         guard let text = raw(name) else { return fallback }
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
@@ -63,7 +71,10 @@ struct SettingsReader {
         }
     }
 
-    mutating func choice<Value>(_ name: String, default fallback: Value, choices: [String], parse: (String) -> Value?) -> Value {
+    /// `fallback` is one of `choices`.
+    mutating func choice<Value>(_ name: String, default fallback: String, choices: [String], parse: (String) -> Value?) -> Value {
+        defaults[name] = fallback
+        let fallback = parse(fallback)!
         guard let text = raw(name) else { return fallback }
         guard let value = parse(text) else {
             problems.append("\(name)=\(text.prefix(40)): expected one of \(choices.joined(separator: ", "))")

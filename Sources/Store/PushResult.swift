@@ -13,3 +13,10 @@ public struct PushResult {
     /// The newest change stamp among the rows written, in the API's text form: what a live poke says.
     public var latestStamp: String?
 }
+
+/// The record a conflict's resolution stored: its JSON, and its change stamp for the live poke (nil
+/// when the resolution wrote nothing new).
+public struct ResolvedRecord {
+    public let json: String
+    public let stamp: String?
+}

@@ -18,7 +18,7 @@ extension SyncStore {
     /// `permit` is asked, before anything is written, whether the caller may write the conflict's type.
     public func resolveConflict(
         _ request: ResolveRequest, registry: Registry, context: PushContext, permit: (EntityType) throws -> Void
-    ) throws -> (json: String, stamp: String?) {
+    ) throws -> ResolvedRecord {
         try nameWriter(context)
         return try connection.transaction {
             let tenant = context.tenant.id
@@ -54,7 +54,7 @@ extension SyncStore {
                 UPDATE sync_conflicts SET outcome = $3, resolution = $3, resolved_at = clock_timestamp(), resolved_by = $4 \
                 WHERE tenant_id = $1 AND id = $2::bigint
                 """, [tenant, String(request.conflictID), request.resolution.rawValue, context.subject])
-            return (row, stamp)
+            return ResolvedRecord(json: row, stamp: stamp)
         }
     }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Auth
 import Foundation
+import HTTPEdge
+import LivePokes
 import Postgres
 import Settings
+import SharedCounters
 import Store
+import Supervision
 import SyncCore
-import SyncServer
 
 struct Syncd: ParsableCommand {
     static let configuration = CommandConfiguration(

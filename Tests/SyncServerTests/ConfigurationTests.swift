@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 @testable import Settings
 @testable import Store
-@testable import SyncServer
+@testable import HTTPEdge
+@testable import SharedCounters
+@testable import Supervision
 
 final class ConfigurationTests: XCTestCase {
     func testBadValuesAreProblemsNotDefaults() {
@@ -47,6 +49,30 @@ final class ConfigurationTests: XCTestCase {
             return line.dropFirst(3).split(separator: "`").first.map(String.init)
         }
         XCTAssertEqual(documented.sorted(), Configuration.settingNames)
+    }
+
+    /// The README's table gives each setting the default the code reads it with: the first `quoted`
+    /// word of the cell, or its first word; "none", "(required)" and the like where the code has none.
+    func testTheReadmeGivesEachSettingsDefault() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md")
+        let defaults = Configuration.defaults
+        var checked = 0
+        for line in try String(contentsOf: readme, encoding: .utf8).split(separator: "\n") where line.hasPrefix("| `SYNC_") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let name = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`")), cell = cells[3]
+            let quoted = cell.split(separator: "`", omittingEmptySubsequences: false)
+            var documented = quoted.count > 2 ? String(quoted[1]) : String(cell.split(separator: " ").first ?? "")
+            if documented.hasPrefix("./") { documented.removeFirst(2) }
+            guard let code = defaults[name] else { XCTFail("\(name) is not read"); continue }
+            if code.isEmpty {
+                XCTAssertTrue(["none", "(none", "(required)"].contains { cell.hasPrefix($0) } || documented.hasPrefix("SYNC_"),
+                              "\(name): the code has no default, the README says \(cell)")
+            } else {
+                XCTAssertEqual(documented, code, "\(name)'s default")
+            }
+            checked += 1
+        }
+        XCTAssertEqual(checked, defaults.count)
     }
 
     /// The settings file the package installs names only settings the code reads.

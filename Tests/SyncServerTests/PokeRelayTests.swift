@@ -1,7 +1,10 @@
+@testable import LivePokes
 import Postgres
 import XCTest
 @testable import Store
-@testable import SyncServer
+@testable import HTTPEdge
+@testable import SharedCounters
+@testable import Supervision
 
 /// A burst of notifications from direct writes becomes one poke per tenant, with its newest stamp.
 final class PokeRelayTests: XCTestCase {
@@ -21,15 +24,15 @@ final class PokeRelayTests: XCTestCase {
     func testASubscriptionsExpiryChannelIsDeletedBeforeItsTokenExpires() {
         let minuteStart: Int64 = 29_466_000 * 60
         for exp in [minuteStart, minuteStart + 1, minuteStart + 59] {
-            let minute = PokeRelay.expiryMinute(tokenExpiresAt: exp, now: minuteStart - 30)
+            let minute = ExpiryChannels.minute(tokenExpiresAt: exp, now: minuteStart - 30)
             XCTAssertEqual(minute, 29_466_000)
             // The first moment the relay deletes that channel comes before the token's exp.
-            let deletedAt = (minuteStart - 120...minuteStart).first { PokeRelay.dueMinute(now: $0) >= 29_466_000 }!
+            let deletedAt = (minuteStart - 120...minuteStart).first { ExpiryChannels.dueMinute(now: $0) >= 29_466_000 }!
             XCTAssertLessThan(deletedAt, exp)
         }
         // Too late to join the channel of its minute: refused.
-        XCTAssertNil(PokeRelay.expiryMinute(tokenExpiresAt: minuteStart + 30, now: minuteStart - 3))
-        XCTAssertNotNil(PokeRelay.expiryMinute(tokenExpiresAt: minuteStart + 30, now: minuteStart - 4))
+        XCTAssertNil(ExpiryChannels.minute(tokenExpiresAt: minuteStart + 30, now: minuteStart - 3))
+        XCTAssertNotNil(ExpiryChannels.minute(tokenExpiresAt: minuteStart + 30, now: minuteStart - 4))
     }
 
     func testAChannelHoldsOnlyWhatATenantIdMay() {
@@ -40,7 +43,8 @@ final class PokeRelayTests: XCTestCase {
     }
 
     func testAWorkersPokeReachesTheRelayAsOneDatagram() throws {
-        let (relay, workers) = try PokeOutbox.pair()
+        let ends = try PokeOutbox.pair()
+        let (relay, workers) = (ends.relay, ends.workers)
         defer { close(relay); close(workers) }
         XCTAssertTrue(PokeOutbox(descriptor: workers).poke(tenant: "acme", stamp: "2026-11-30T05:00:00.000002Z"))
         XCTAssertTrue(PokeOutbox(descriptor: workers).pokeEveryone())

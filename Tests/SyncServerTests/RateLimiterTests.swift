@@ -1,5 +1,7 @@
 @testable import Store
-@testable import SyncServer
+@testable import HTTPEdge
+@testable import SharedCounters
+@testable import Supervision
 import XCTest
 
 /// The per-tenant limiter holds at any number of tenants: it neither fails open nor grows.

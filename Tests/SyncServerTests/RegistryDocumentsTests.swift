@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 @testable import SyncCore
 @testable import Store
-@testable import SyncServer
+@testable import HTTPEdge
+@testable import SharedCounters
+@testable import Supervision
 
 /// What the registry generates: the committed openapi.yaml is `syncd openapi` for the shipped registry,
 /// and a new type's table is what sql/ made of the seed's types.
@@ -20,7 +22,7 @@ final class RegistryDocumentsTests: XCTestCase {
         let documented = committed.split(separator: "\n").filter { $0.hasPrefix("  /") && $0.hasSuffix(":") }
             .map { String($0.dropFirst(2).dropLast()) }
         XCTAssertEqual(Set(documented), Set(Route.all.compactMap(\.documentedAs)))
-        XCTAssertEqual(MetricsLayout.endpoints.count, Set(MetricsLayout.endpoints).count, "one label per route")
+        XCTAssertEqual(Route.labels.count, Set(Route.labels).count, "one label per route")
     }
 
     func testEveryPlaceholderOfTheTemplateIsFilled() {

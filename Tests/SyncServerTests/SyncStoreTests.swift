@@ -4,7 +4,9 @@ import Synchronization
 import SyncCore
 import XCTest
 @testable import Store
-@testable import SyncServer
+@testable import HTTPEdge
+@testable import SharedCounters
+@testable import Supervision
 
 final class SyncStoreTests: XCTestCase {
     let registry = Registry.standard

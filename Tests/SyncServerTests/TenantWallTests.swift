@@ -4,7 +4,9 @@ import SyncCore
 import XCTest
 @testable import Settings
 @testable import Store
-@testable import SyncServer
+@testable import HTTPEdge
+@testable import SharedCounters
+@testable import Supervision
 
 /// The second wall around tenants: with the service's role, row-level security shows and accepts only
 /// the rows of the tenant the session names, even through the service's own prepared statements.

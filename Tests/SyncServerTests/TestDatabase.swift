@@ -2,7 +2,9 @@ import Foundation
 import Postgres
 import XCTest
 @testable import Store
-@testable import SyncServer
+@testable import HTTPEdge
+@testable import SharedCounters
+@testable import Supervision
 
 /// The PostgreSQL that scripts/test starts, named by SYNC_TEST_DATABASE_URL and already migrated.
 enum TestDatabase {

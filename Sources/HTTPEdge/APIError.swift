@@ -137,8 +137,13 @@ struct APIError: Error {
 enum JSONResponse {
     static let headers = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
 
-    static func ok(_ body: String) -> HTTPResponse {
-        ok(Array(body.utf8))
+    static func ok(_ body: JSON) -> HTTPResponse {
+        ok(Array(body.serialized.utf8))
+    }
+
+    /// A body encoded before: a push's answer, as stored for its retries.
+    static func ok(encoded text: String) -> HTTPResponse {
+        ok(Array(text.utf8))
     }
 
     static func ok(_ body: [UInt8]) -> HTTPResponse {

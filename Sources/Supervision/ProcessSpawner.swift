@@ -1,4 +1,6 @@
 import Glibc
+import HTTPEdge
+import LivePokes
 import SystemCalls
 
 /// Starts worker processes: this same executable, run anew (fork() of a multi-threaded Swift process

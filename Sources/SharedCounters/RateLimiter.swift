@@ -9,26 +9,31 @@ import Glibc
 /// probes takes over such an idle bucket. Only when every probed bucket was used within the last second
 /// (far more tenants busy at once than the table holds) does the tenant share its home bucket with
 /// another tenant: both are then limited together, more strictly, never less.
-struct RateLimiter: Sendable {
-    static let slots = 16_384
-    static let slotWidth = 4
+public struct RateLimiter: Sendable {
+    public static let slots = 16_384
+    public static let slotWidth = 4
     private static let probes = 64
     /// A bucket untouched this long is full again, and may be given to another tenant.
     private static let idleNanoseconds: UInt64 = 1_000_000_000
     /// A lock older than this was left by a process that died holding it, and is taken over.
     private static let staleLockNanoseconds: UInt64 = 50_000_000
 
-    enum Decision: Equatable {
+    public enum Decision: Equatable {
         case allowed
         /// Refused; the client may retry after this many seconds.
         case limited(retryAfter: Int)
     }
 
-    let board: Scoreboard
-    let base: Int
+    public let board: Scoreboard
+    public let base: Int
+
+    public init(board: Scoreboard, base: Int) {
+        self.board = board
+        self.base = base
+    }
 
     /// Takes one token from `tenant`'s bucket at `rate` per second. A rate of 0 means unlimited.
-    func take(tenant: String, rate: Int, now: UInt64 = MonotonicClock.nanoseconds) -> Decision {
+    public func take(tenant: String, rate: Int, now: UInt64 = MonotonicClock.nanoseconds) -> Decision {
         guard rate > 0 else { return .allowed }
         let key = RateLimiter.hash(tenant)
         // A bucket found by key may be given away before its lock is taken: then look again.
@@ -119,7 +124,7 @@ struct RateLimiter: Sendable {
     }
 
     /// FNV-1a, never 0 (0 marks a free bucket).
-    static func hash(_ text: String) -> UInt64 {
+    public static func hash(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

@@ -1,26 +1,25 @@
 import FastCGI
 import Settings
-import Store
 import SyncCore
 
 /// The service's Prometheus metrics, counted in the shared scoreboard so that one scrape shows every
 /// worker process, including the ones that have died since.
-final class Metrics: Sendable {
-    let board: Scoreboard
-    let layout: MetricsLayout
+public final class Metrics: Sendable {
+    public let board: Scoreboard
+    public let layout: MetricsLayout
     /// This worker process's slot, for the busy and idle thread gauges.
-    let workerSlot: Int
+    public let workerSlot: Int
     /// The socket every worker accepts on, whose backlog is the queue of requests waiting for a thread.
-    let listening: Int32?
+    public let listening: Int32?
 
-    init(board: Scoreboard, layout: MetricsLayout, workerSlot: Int, listening: Int32? = nil) {
+    public init(board: Scoreboard, layout: MetricsLayout, workerSlot: Int, listening: Int32? = nil) {
         self.board = board
         self.layout = layout
         self.workerSlot = min(max(0, workerSlot), MetricsLayout.maximumWorkers - 1)
         self.listening = listening
     }
 
-    func request(endpoint: String, status: Int, seconds: Double) {
+    public func request(endpoint: String, status: Int, seconds: Double) {
         let e = layout.endpointIndex(endpoint)
         board.add(layout.requests + e * (MetricsLayout.statuses.count + 1) + layout.statusIndex(status))
         let bucket = MetricsLayout.buckets.firstIndex { seconds <= $0 } ?? MetricsLayout.buckets.count
@@ -29,41 +28,41 @@ final class Metrics: Sendable {
         board.add(layout.latencyCount + e)
     }
 
-    func pushed(_ entityType: String, _ count: Int) {
+    public func pushed(_ entityType: String, _ count: Int) {
         if let index = layout.entityTypes.firstIndex(of: entityType), count > 0 { board.add(layout.pushed + index, UInt64(count)) }
     }
 
-    func pulled(_ entityType: String, _ count: Int) {
+    public func pulled(_ entityType: String, _ count: Int) {
         if let index = layout.entityTypes.firstIndex(of: entityType), count > 0 { board.add(layout.pulled + index, UInt64(count)) }
     }
 
-    func conflict(_ strategy: ConflictStrategy) {
+    public func conflict(_ strategy: ConflictStrategy) {
         if let index = layout.strategies.firstIndex(of: strategy.rawValue) { board.add(layout.conflicts + index) }
     }
 
-    func databaseError() { board.add(layout.databaseErrors) }
-    func rateLimited() { board.add(layout.rateLimited) }
-    func workerRestarted() { board.add(layout.workerRestarts) }
-    func reloadFailed() { board.add(layout.reloadsFailed) }
-    func clocksClamped(_ count: Int) { if count > 0 { board.add(layout.clocksClamped, UInt64(count)) } }
-    func masterStarted(at seconds: UInt64) { board.store(layout.startedAt, seconds) }
-    func schemaChecked(version: UInt64) { board.store(layout.schemaVersion, version) }
-    func pruneFailed() { board.add(layout.prunesFailed) }
-    func pokePublished() { board.add(layout.pokesPublished) }
-    func pokeFailed() { board.add(layout.pokesFailed) }
-    func pokeDropped() { board.add(layout.pokesDropped) }
+    public func databaseError() { board.add(layout.databaseErrors) }
+    public func rateLimited() { board.add(layout.rateLimited) }
+    public func workerRestarted() { board.add(layout.workerRestarts) }
+    public func reloadFailed() { board.add(layout.reloadsFailed) }
+    public func clocksClamped(_ count: Int) { if count > 0 { board.add(layout.clocksClamped, UInt64(count)) } }
+    public func masterStarted(at seconds: UInt64) { board.store(layout.startedAt, seconds) }
+    public func schemaChecked(version: UInt64) { board.store(layout.schemaVersion, version) }
+    public func pruneFailed() { board.add(layout.prunesFailed) }
+    public func pokePublished() { board.add(layout.pokesPublished) }
+    public func pokeFailed() { board.add(layout.pokesFailed) }
+    public func pokeDropped() { board.add(layout.pokesDropped) }
 
-    func started() { board.add(layout.busy + workerSlot) }
-    func finished() { board.subtract(layout.busy + workerSlot) }
+    public func started() { board.add(layout.busy + workerSlot) }
+    public func finished() { board.subtract(layout.busy + workerSlot) }
 
     /// Declares this slot's thread count (and clears a busy count a dead predecessor left behind).
-    func claimSlot(threads: Int) {
+    public func claimSlot(threads: Int) {
         board.store(layout.busy + workerSlot, 0)
         board.store(layout.threads + workerSlot, UInt64(threads))
     }
 
     /// Forgets a slot whose worker has exited.
-    func releaseSlot() {
+    public func releaseSlot() {
         board.store(layout.busy + workerSlot, 0)
         board.store(layout.threads + workerSlot, 0)
     }
@@ -71,7 +70,7 @@ final class Metrics: Sendable {
     /// The Prometheus text exposition format (version 0.0.4).
     /// `horizonLagSeconds`: how far pulls' safe horizon is behind the database's clock (sql/013).
     /// `liveSubscribers`: how many live-poke subscribers nginx holds (nchan's stub status).
-    func render(horizonLagSeconds: Double? = nil, liveSubscribers: Int? = nil) -> String {
+    public func render(horizonLagSeconds: Double? = nil, liveSubscribers: Int? = nil) -> String {
         var text = ""
         func header(_ name: String, _ type: String, _ help: String) {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -97,7 +96,7 @@ final class Metrics: Sendable {
                    horizonLagSeconds)
         }
         header("sync_requests_total", "counter", "Requests by endpoint and HTTP status.")
-        for (e, endpoint) in MetricsLayout.endpoints.enumerated() {
+        for (e, endpoint) in layout.endpoints.enumerated() {
             for s in 0...MetricsLayout.statuses.count {
                 let value = board.load(layout.requests + e * (MetricsLayout.statuses.count + 1) + s)
                 guard value > 0 else { continue }
@@ -106,7 +105,7 @@ final class Metrics: Sendable {
             }
         }
         header("sync_request_duration_seconds", "histogram", "Time from the worker accepting a request to its response.")
-        for (e, endpoint) in MetricsLayout.endpoints.enumerated() {
+        for (e, endpoint) in layout.endpoints.enumerated() {
             let count = board.load(layout.latencyCount + e)
             guard count > 0 else { continue }
             var cumulative: UInt64 = 0

@@ -2,12 +2,12 @@ import Glibc
 
 /// The system's monotonic clock: the same in every process of the machine, never set back, so it is
 /// what durations, cache ages, backoffs and rate-limit refills are measured with.
-enum MonotonicClock {
-    static var nanoseconds: UInt64 {
+public enum MonotonicClock {
+    public static var nanoseconds: UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
-    static var seconds: Double { Double(nanoseconds) / 1e9 }
+    public static var seconds: Double { Double(nanoseconds) / 1e9 }
 }

@@ -1,7 +1,10 @@
 import FastCGI
 import Foundation
+import HTTPEdge
+import LivePokes
 import Postgres
 import Settings
+import SharedCounters
 import Store
 import SyncCore
 import SystemCalls
@@ -55,15 +58,15 @@ public final class Master {
         self.load = load
         self.registry = registry
         spawner = try ProcessSpawner()
-        layout = MetricsLayout(registry: registry)
+        layout = MetricsLayout(registry: registry, endpoints: Route.labels)
         board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: true)
         metrics = Metrics(board: board, layout: layout, workerSlot: 0)
         let listening = try WorkerPool.listen(on: configuration.listen, mode: mode_t(configuration.socketMode))
         socket = fcntl(listening, F_DUPFD_CLOEXEC, 10)
         close(listening)
-        let (relayEnd, workersEnd) = try PokeOutbox.pair()
-        pokes = workersEnd
-        relay = PokeRelay(inbox: relayEnd, databaseURL: configuration.databaseURL, metrics: metrics,
+        let ends = try PokeOutbox.pair()
+        pokes = ends.workers
+        relay = PokeRelay(inbox: ends.relay, databaseURL: configuration.databaseURL, metrics: metrics,
                           publisher: configuration.pokeAddress.flatMap(PokePublisher.init(address:)))
         metrics.masterStarted(at: UInt64(Date().timeIntervalSince1970))
         recordSchemaVersion()

@@ -1,15 +1,17 @@
 import Auth
 import FastCGI
 import Foundation
+import LivePokes
 import Postgres
 import Settings
+import SharedCounters
 import Store
 import SyncCore
 
 /// Serves the sync API on one worker thread, with that thread's own database connection.
-final class SyncHandler: RequestHandler {
+public final class SyncHandler: RequestHandler {
     /// The FastCGI parameters the handler reads; the worker pool copies only these.
-    static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID", "REMOTE_ADDR", "SYNC_EVENTS_TICKET"]
+    public static let parameterNames = ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_IDEMPOTENCY_KEY", "REQUEST_ID", "REMOTE_ADDR", "SYNC_EVENTS_TICKET"]
 
     /// What an endpoint gets once the request is authenticated and its body parsed.
     struct Call {
@@ -50,7 +52,7 @@ final class SyncHandler: RequestHandler {
     var random = BufferedRandom()
     var trace = Trace()
 
-    init(configuration: Configuration, registry: Registry, metrics: Metrics, rateLimiter: RateLimiter, pokes: PokeOutbox? = nil) {
+    public init(configuration: Configuration, registry: Registry, metrics: Metrics, rateLimiter: RateLimiter, pokes: PokeOutbox? = nil) {
         self.configuration = configuration
         self.registry = registry
         self.metrics = metrics
@@ -64,7 +66,7 @@ final class SyncHandler: RequestHandler {
         self.migrations = (try? Migrator.files(in: configuration.sqlDirectory)) ?? []
     }
 
-    func handle(_ request: HTTPRequest) -> HTTPResponse {
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = MonotonicClock.seconds
         metrics.started()
         defer { metrics.finished() }
@@ -175,7 +177,7 @@ final class SyncHandler: RequestHandler {
             (claims, tenant) = try admit(request)
             expiresAt = claims.expiresAt
         }
-        guard let minute = PokeRelay.expiryMinute(tokenExpiresAt: expiresAt, now: Int64(Date().timeIntervalSince1970)) else {
+        guard let minute = ExpiryChannels.minute(tokenExpiresAt: expiresAt, now: Int64(Date().timeIntervalSince1970)) else {
             throw APIError(status: 401, code: "unauthorized", message: "the token expires within a minute: subscribe with a fresh one")
         }
         return HTTPResponse(status: 204, headers: [("X-Sync-Tenant", tenant.id), ("X-Sync-Expires", String(minute))])
@@ -205,7 +207,8 @@ final class SyncHandler: RequestHandler {
             try store.enter(tenant: tenant.id)
             try store.saveEventTicket(ticket, tenant: tenant.id, tokenExpiresAt: claims.expiresAt)
         }
-        return JSONResponse.ok("{\"success\":true,\"data\":{\"ticket\":\"\(ticket)\",\"expiresIn\":\(SyncStore.eventTicketSeconds)}}")
+        let data = JSONObject([("ticket", .string(ticket)), ("expiresIn", .int(Int64(SyncStore.eventTicketSeconds)))])
+        return JSONResponse.ok(SuccessBody(["data": .value(.object(data))]).bytes)
     }
 
     /// The tenant, when it exists and is active, within its rate.
@@ -250,7 +253,7 @@ final class SyncHandler: RequestHandler {
 
     /// 200 while this worker can take requests; no database work, so it stays cheap.
     func health(_ request: HTTPRequest) -> HTTPResponse {
-        JSONResponse.ok("{\"status\":\"ok\"}")
+        JSONResponse.ok(.object(JSONObject([("status", .string("ok"))])))
     }
 
     /// The scoreboard's counters, and how far the safe horizon lags now (left out when the database does
@@ -281,7 +284,7 @@ final class SyncHandler: RequestHandler {
             throw APIError(status: 503, code: "schema_mismatch", message: "the database schema is not the one this program needs",
                            details: .array(isLoopback(request) ? problems.map(JSON.string) : []), headers: [("Retry-After", "5")])
         }
-        return JSONResponse.ok("{\"status\":\"ready\"}")
+        return JSONResponse.ok(.object(JSONObject([("status", .string("ready"))])))
     }
 
     /// Runs `body` with this thread's connection. A connection that broke while idle (the database

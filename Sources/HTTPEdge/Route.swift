@@ -2,9 +2,9 @@ import FastCGI
 import Settings
 
 /// One path the workers answer: the one list the handler dispatches on, the metrics label their
-/// requests by (MetricsLayout.endpoints) and the OpenAPI document's paths are checked against
-/// (RegistryDocumentsTests).
-struct Route: Sendable {
+/// requests by (Route.labels, which SharedCounters' MetricsLayout is laid out with) and the OpenAPI
+/// document's paths are checked against (RegistryDocumentsTests).
+public struct Route: Sendable {
     enum Action: Sendable {
         /// Authenticated, a JSON body parsed, the tenant entered on the store.
         case api(@Sendable (SyncHandler) -> (SyncHandler.Call) throws -> HTTPResponse)
@@ -43,6 +43,9 @@ struct Route: Sendable {
         Route(path: "/ready", method: "GET", label: "ready", documentedAs: "/ready", action: .request { $0.ready }),
         Route(path: "/metrics", method: "GET", label: "metrics", documentedAs: nil, action: .request { $0.metricsText }),
     ]
+
+    /// The metrics' endpoint labels (SharedCounters' MetricsLayout is laid out with them).
+    public static let labels = all.map(\.label)
 
     static let byPath: [String: Route] = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })
 }

@@ -12,8 +12,8 @@ import SystemCalls
 /// pull, so failures are counted, never raised, and a slow nginx delays a push by at most `timeout`.
 public struct PokePublisher: Sendable {
     /// The publisher's IPv4 address and port (SYNC_POKE_ADDRESS, loopback).
-    let address: sockaddr_in
-    static let timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+    public let address: sockaddr_in
+    public static let timeout = timeval(tv_sec: 0, tv_usec: 200_000)
 
     /// `host:port` with a dotted IPv4 host; nil when it is not one.
     public init?(address text: String) {
@@ -22,12 +22,12 @@ public struct PokePublisher: Sendable {
     }
 
     /// The channel every subscription also listens on, for pokes to every device of every tenant.
-    static let everyoneChannel = "everyone"
+    public static let everyoneChannel = "everyone"
 
     /// Publishes `{"syncTimestamp": stamp}` to a channel (`tenant-<id>`, or `everyone`). Returns whether
     /// nginx took it.
     @discardableResult
-    func poke(channel: String, stamp: String) -> Bool {
+    public func poke(channel: String, stamp: String) -> Bool {
         let body = "{\"syncTimestamp\":\"\(stamp)\"}"
         guard PokePublisher.isChannel(channel) else { return false }
         return exchange("POST /\(channel) HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -52,7 +52,7 @@ public struct PokePublisher: Sendable {
     /// Whether `channel` is one the publisher serves (nginx/syncd.conf: `/everyone`, and
     /// `^/((tenant|expires)-[A-Za-z0-9._-]+)$`; a tenant id has only those characters), so that nothing
     /// else can reach its request line.
-    static func isChannel(_ channel: String) -> Bool {
+    public static func isChannel(_ channel: String) -> Bool {
         if channel == everyoneChannel { return true }
         let name: Substring
         if channel.hasPrefix("tenant-") { name = channel.dropFirst(7) } else if channel.hasPrefix("expires-") { name = channel.dropFirst(8) } else { return false }

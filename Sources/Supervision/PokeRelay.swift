@@ -1,6 +1,8 @@
 import Foundation
+import LivePokes
 import Postgres
 import Settings
+import SharedCounters
 import Store
 import SyncCore
 import Synchronization
@@ -10,8 +12,7 @@ import SystemCalls
 /// workers' pushes hand it (PokeOutbox) and the NOTIFYs on sync_changes of writes that did not come
 /// through the API (sql/015), and publishes one poke per tenant for each burst of `gatherSeconds`. It
 /// also ends subscriptions whose token expires: each minute it deletes the channel `expires-<minute>`,
-/// which nginx adds to every subscription whose token's exp falls in that minute (SyncHandler's
-/// authorizeEvents). A broken database connection is made again a second later; the workers' pokes
+/// which nginx adds to every subscription whose token's exp falls in that minute (ExpiryChannels). A broken database connection is made again a second later; the workers' pokes
 /// flow meanwhile. Pokes lost on the way cost devices only the wait for their next pull.
 final class PokeRelay: Sendable {
     static let channel = "sync_changes"
@@ -20,21 +21,6 @@ final class PokeRelay: Sendable {
     /// Subscriptions are authorised again every 5 minutes (nginx/syncd.conf), so after a restart the
     /// relay ends those of the minutes it may have missed.
     static let missedMinutes: Int64 = 6
-    /// A minute's channel is deleted this long before the minute begins: the relay wakes at least once
-    /// a second, so its subscriptions end before any of their tokens expires.
-    static let expiryLeadSeconds: Int64 = 2
-
-    /// The minute whose channel `expires-<minute>` a subscription with this token's exp joins, or nil
-    /// when that channel is (about to be) deleted already: the token expires too soon.
-    static func expiryMinute(tokenExpiresAt: Int64, now: Int64) -> Int64? {
-        let minute = tokenExpiresAt / 60
-        return minute * 60 - expiryLeadSeconds > now + 1 ? minute : nil
-    }
-
-    /// The last minute whose channel is due for deletion at `now`.
-    static func dueMinute(now: Int64) -> Int64 {
-        (now + expiryLeadSeconds) / 60
-    }
 
     private let inbox: Int32
     private let databaseURL: String
@@ -67,7 +53,7 @@ final class PokeRelay: Sendable {
         var nextConnect = 0.0
         var burst = Burst()
         var gatherUntil: Double?
-        var sweptMinute = PokeRelay.dueMinute(now: Int64(Date().timeIntervalSince1970)) - PokeRelay.missedMinutes
+        var sweptMinute = ExpiryChannels.dueMinute(now: Int64(Date().timeIntervalSince1970)) - PokeRelay.missedMinutes
         while true {
             let now = MonotonicClock.seconds
             if listener == nil, now >= nextConnect {
@@ -101,10 +87,10 @@ final class PokeRelay: Sendable {
                 burst = Burst()
                 gatherUntil = nil
             }
-            let minute = PokeRelay.dueMinute(now: Int64(Date().timeIntervalSince1970))
+            let minute = ExpiryChannels.dueMinute(now: Int64(Date().timeIntervalSince1970))
             while sweptMinute < minute {
                 sweptMinute += 1
-                currentPublisher?.delete(channel: "expires-\(sweptMinute)")
+                currentPublisher?.delete(channel: ExpiryChannels.name(minute: sweptMinute))
             }
         }
     }

@@ -1,6 +1,9 @@
 import FastCGI
 import Glibc
+import HTTPEdge
+import LivePokes
 import Settings
+import SharedCounters
 import Store
 import SyncCore
 
@@ -22,7 +25,7 @@ public enum Worker {
             setenv("FCGI_WEB_SERVER_ADDRS", configuration.fastcgiAllowedAddresses, 1)
         }
         let socket = try WorkerPool.inherited(ProcessSpawner.socketDescriptor)
-        let layout = MetricsLayout(registry: registry)
+        let layout = MetricsLayout(registry: registry, endpoints: Route.labels)
         let board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: false)
         let metrics = Metrics(board: board, layout: layout, workerSlot: slot, listening: socket)
         metrics.claimSlot(threads: configuration.workerThreads)

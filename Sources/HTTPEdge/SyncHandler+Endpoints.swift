@@ -31,15 +31,15 @@ extension SyncHandler {
         while true {
             do {
                 let outcome = try call.store.push(request, context: context, idempotency: idempotency) { result in
-                    var text = "{\"success\":true,\"data\":[" + result.records.joined(separator: ",") + "],\"conflicts\":"
-                    text += JSON.array(result.conflicts.map(\.json)).serialized
-                    if !result.clamps.isEmpty { text += ",\"clockClamped\":" + JSON.array(result.clamps.map(\.json)).serialized }
-                    if !result.rejected.isEmpty { text += ",\"rejected\":" + JSON.array(result.rejected.map(\.json)).serialized }
+                    var body = SuccessBody(["data": .records(result.records), "conflicts": .value(.array(result.conflicts.map(\.json)))])
+                    if !result.clamps.isEmpty { body.add("clockClamped", .value(.array(result.clamps.map(\.json)))) }
+                    if !result.rejected.isEmpty { body.add("rejected", .value(.array(result.rejected.map(\.json)))) }
                     if !request.warnings.isEmpty {   // the first hundred, like an error's details
-                        text += ",\"warnings\":" + JSON.array(request.warnings.prefix(APIError.maximumDetails).map(\.json)).serialized
-                        if request.warnings.count > APIError.maximumDetails { text += ",\"warningCount\":\(request.warnings.count)" }
+                        body.add("warnings", .value(.array(request.warnings.prefix(APIError.maximumDetails).map(\.json))))
+                        if request.warnings.count > APIError.maximumDetails { body.add("warningCount", .value(.int(Int64(request.warnings.count)))) }
                     }
-                    return text + ",\"syncTimestamp\":\"\(position)\"}"
+                    body.add("syncTimestamp", .value(.string(position)))
+                    return body.text
                 }
                 switch outcome {
                 case .applied(let body, let result):
@@ -49,9 +49,9 @@ extension SyncHandler {
                     for batch in request.batches { metrics.pushed(batch.entityType.name, batch.items.count) }
                     for conflict in result.conflicts { metrics.conflict(conflict.strategy) }
                     metrics.clocksClamped(result.clamps.count)
-                    return JSONResponse.ok(body)
+                    return JSONResponse.ok(encoded: body)
                 case .replayed(let body):
-                    var response = JSONResponse.ok(body)
+                    var response = JSONResponse.ok(encoded: body)
                     response.headers.append(("Idempotent-Replayed", "true"))
                     return response
                 }
@@ -81,9 +81,9 @@ extension SyncHandler {
         }
         let page = try call.store.pull(request, tenant: call.tenant.id, device: call.claims.subject, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
-        var body = recordsObject(page.records)
-        body += Array(",\"hasMore\":\(page.hasMore),\"syncTimestamp\":\"\(page.syncTimestamp)\"}".utf8)
-        return JSONResponse.ok(body)
+        let body = SuccessBody(["data": .page(page.records), "hasMore": .value(.bool(page.hasMore)),
+                                "syncTimestamp": .value(.string(page.syncTimestamp.description))])
+        return JSONResponse.ok(body.bytes)
     }
 
     func pending(_ call: Call) throws -> HTTPResponse {
@@ -91,10 +91,10 @@ extension SyncHandler {
         try require(.read, call.scope.denied(.read, request.entityTypes.map(\.name)))
         let page = try call.store.pending(request, tenant: call.tenant.id, byteBudget: configuration.pageMaximumBytes)
         count(page.records)
-        var text = ",\"hasMore\":\(page.next != nil)"
-        if let next = page.next { text += ",\"nextCursor\":" + JSON.string(next.text).serialized }
-        text += ",\"syncTimestamp\":\"\((request.lastSyncTimestamp ?? .epoch).description)\"}"
-        return JSONResponse.ok(recordsObject(page.records) + Array(text.utf8))
+        var body = SuccessBody(["data": .page(page.records), "hasMore": .value(.bool(page.next != nil))])
+        if let next = page.next { body.add("nextCursor", .value(.string(next.text))) }
+        body.add("syncTimestamp", .value(.string((request.lastSyncTimestamp ?? .epoch).description)))
+        return JSONResponse.ok(body.bytes)
     }
 
     func conflicts(_ call: Call) throws -> HTTPResponse {
@@ -106,7 +106,7 @@ extension SyncHandler {
         guard issues.isEmpty else { throw RequestError.invalid(issues) }
         let visible = registry.names.filter { call.scope.allows(.read, $0) }
         let rows = try call.store.openConflicts(tenant: call.tenant.id, entityTypes: visible, limit: limit)
-        return JSONResponse.ok("{\"success\":true,\"data\":[" + rows.joined(separator: ",") + "]}")
+        return JSONResponse.ok(SuccessBody(["data": .records(rows)]).bytes)
     }
 
     func resolve(_ call: Call) throws -> HTTPResponse {
@@ -116,7 +116,7 @@ extension SyncHandler {
             try require(.write, call.scope.denied(.write, [entityType.name]))
         }
         if let stamp = record.stamp, let pokes, !pokes.poke(tenant: call.tenant.id, stamp: stamp) { metrics.pokeDropped() }
-        return JSONResponse.ok("{\"success\":true,\"data\":" + record.json + "}")
+        return JSONResponse.ok(SuccessBody(["data": .record(record.json)]).bytes)
     }
 
     /// The types a pull without `entityTypes` returns: those the token may read (all of them when it
@@ -135,18 +135,5 @@ extension SyncHandler {
             trace.records += rows.count
             metrics.pulled(rows.entityType.name, rows.count)
         }
-    }
-
-    /// `{"success":true,"data":{"type":[rows...]}` (left open for the fields that follow).
-    private func recordsObject(_ records: [EntityRows]) -> [UInt8] {
-        var output = Array("{\"success\":true,\"data\":{".utf8)
-        output.reserveCapacity(records.reduce(256) { $0 + $1.json.count + 32 })
-        for (index, rows) in records.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            output += Array(JSON.string(rows.entityType.name).serialized.utf8)
-            output += Array(":[".utf8) + rows.json + [UInt8(ascii: "]")]
-        }
-        output.append(UInt8(ascii: "}"))
-        return output
     }
 }
