@@ -31,18 +31,22 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ", "SystemCalls"], swiftSettings: optimized),
         .target(name: "Auth", dependencies: ["CJWT", "SyncCore"], swiftSettings: optimized),
         .target(name: "Store", dependencies: ["SyncCore", "Postgres"], swiftSettings: optimized),
+        .target(name: "Administration", dependencies: ["SyncCore", "Postgres", "Store"], swiftSettings: optimized),
         .target(name: "Settings", dependencies: ["SyncCore", "Auth", "FastCGI", "SystemCalls"], swiftSettings: optimized),
         .target(name: "SharedCounters", dependencies: ["SyncCore", "Settings", "FastCGI"], swiftSettings: optimized),
         .target(name: "LivePokes", dependencies: ["Settings", "SystemCalls"], swiftSettings: optimized),
         .target(name: "HTTPEdge", dependencies: [
-            "SyncCore", "Store", "Settings", "Auth", "FastCGI", "Postgres", "SharedCounters", "LivePokes", "SystemCalls",
+            "SyncCore", "Store", "Administration", "Settings", "Auth", "FastCGI", "Postgres", "SharedCounters", "LivePokes",
+            "SystemCalls",
         ], swiftSettings: optimized),
         .target(name: "Supervision", dependencies: [
-            "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Settings", "SyncCore", "Postgres", "FastCGI", "SystemCalls",
+            "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Administration", "Settings", "SyncCore", "Postgres", "FastCGI",
+            "SystemCalls",
         ], swiftSettings: optimized),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(name: "syncd", dependencies: [
-            "Supervision", "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Settings", "Auth", "Postgres", "SyncCore",
+            "Supervision", "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Administration", "Settings", "Auth", "Postgres",
+            "SyncCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], plugins: ["BuildInfo"]),
 
@@ -58,7 +62,8 @@ let package = Package(
         .testTarget(name: "SyncClientTests", dependencies: ["SyncClient"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "SyncServerTests", dependencies: [
-            "Supervision", "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Settings", "SyncCore", "Postgres", "Auth", "FastCGI", "SystemCalls",
+            "Supervision", "HTTPEdge", "SharedCounters", "LivePokes", "Store", "Administration", "Settings", "SyncCore", "Postgres",
+            "Auth", "FastCGI", "SystemCalls",
         ]),
     ]
 )

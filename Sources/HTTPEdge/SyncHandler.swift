@@ -1,3 +1,4 @@
+import Administration
 import Auth
 import FastCGI
 import Foundation

@@ -1,3 +1,4 @@
+import Administration
 import FastCGI
 import Foundation
 import HTTPEdge

@@ -1,3 +1,4 @@
+@testable import Administration
 import Foundation
 import XCTest
 @testable import SyncCore

@@ -1,3 +1,4 @@
+@testable import Administration
 import Foundation
 import Postgres
 import SyncCore

@@ -1,3 +1,4 @@
+import Store
 import SyncCore
 
 /// The SQL that gives an entity type its table (registry/registry.json → `syncd schema plan`): the

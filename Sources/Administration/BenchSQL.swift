@@ -1,3 +1,4 @@
+import Store
 import SyncCore
 
 /// The pgbench scripts of scripts/bench's "pgbench ... SQL" rows, made from the very statements the

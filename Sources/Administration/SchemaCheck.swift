@@ -1,4 +1,5 @@
 import Postgres
+import Store
 import SyncCore
 
 /// Compares the registry with the live schema, so that a service whose code and database
