@@ -118,6 +118,14 @@ public actor SyncClient {
     /// Local changes not yet acknowledged by the service (in flight first, then queued).
     public var pendingChanges: [PendingChange] { localChanges }
     public var refusedChanges: [RefusedChange] { state.refused }
+
+    /// Forgets refused changes (those of the given record ids, or all): the app has fixed and put them
+    /// again, or dropped them.
+    public func discardRefused(ids: Set<String>? = nil) async throws {
+        let drop = ids.map { Set($0.map { $0.lowercased() }) }
+        state.refused.removeAll { refused in drop.map { $0.contains(refused.change.id) } ?? true }
+        try await storage.save(state)
+    }
     public var position: String? { state.position }
 
     private var localChanges: [PendingChange] { (state.inFlight?.changes ?? []) + state.queue }

@@ -20,6 +20,7 @@ struct Command: Decodable {
     var conflict: SyncConflict?
     var resolution: String?
     var types: [String]?
+    var ids: [String]?
 }
 
 /// Hands out the scenario's tokens: the first, then the next one each time the client asks for a refresh.
@@ -97,6 +98,9 @@ while let line = readLine() {
                     "position": await client!.position.map { .string($0) } ?? .null])
         case "pending":
             answer(["pending": try json(try await client!.pending(command.types))])
+        case "discardRefused":
+            try await client!.discardRefused(ids: command.ids.map(Set.init))
+            answer(["ok": true])
         case "conflicts":
             answer(["conflicts": try json(try await client!.openConflicts())])
         case "resolve":

@@ -202,6 +202,15 @@ def test_a_refused_record_does_not_block_the_queue(kind, drivers):
     assert state["pending"] == 0 and len(state["refused"]) == 2
     assert sorted(held(client)) == sorted([good, also_good])
 
+    # The app fixes the long name and puts it again, drops the orphan, and forgets both refusals.
+    client.call("put", type="end_user", fields={"id": bad, "name": "fixed"})
+    assert client.call("discardRefused", ids=[bad]) == {"ok": True}
+    assert [r["change"]["id"] for r in client.call("state")["refused"]] == [orphan]
+    client.call("discardRefused")
+    assert client.sync()["refused"] == []
+    assert server_users(tenant)[bad][0] == "fixed"
+    assert client.call("state")["refused"] == []
+
 
 def test_the_javascript_client_in_live_mode_receives_another_devices_push(drivers, make_client):
     """Live mode is the JavaScript client's: the Swift client's transport (URLSession) does not stream a

@@ -271,6 +271,13 @@ export async function createSyncClient(options: SyncClientOptions) {
     /** Local changes not yet acknowledged by the service (in flight first, then queued). */
     pendingChanges: (): PendingChange[] => localChanges(),
     refusedChanges: (): RefusedChange[] => state.refused,
+
+    /** Forgets refused changes (those of the given record ids, or all): the app has fixed and put them again, or dropped them. */
+    async discardRefused(ids?: string[]): Promise<void> {
+      const drop = ids && new Set(ids.map((id) => id.toLowerCase()));
+      state.refused = drop ? state.refused.filter((refused) => !drop.has(refused.change.id)) : [];
+      await save();
+    },
     position: (): string | null => state.position,
 
     /**

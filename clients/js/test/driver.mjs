@@ -42,6 +42,7 @@ const operations = {
   records: async ({ type }) => ({ records: client.records(type) }),
   state: async () => ({ pending: client.pendingChanges().length, refused: client.refusedChanges(), position: client.position() }),
   pending: async ({ types }) => ({ pending: await client.pending(types) }),
+  discardRefused: async ({ ids }) => (await client.discardRefused(ids), { ok: true }),
   conflicts: async () => ({ conflicts: await client.openConflicts() }),
   live: async () => ((subscription ??= client.live({ onError: () => {} })), { ok: true }),
   async waitFor({ type, id, timeout }) {
