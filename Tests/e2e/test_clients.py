@@ -295,3 +295,31 @@ def test_the_indexeddb_store_keeps_the_state_across_browser_runs(tmp_path):
     assert loaded["position"] == "2026-01-01T00:00:01.000000Z", "the second save replaced the first"
     assert loaded["queue"][0]["fields"] == {"name": "Ada"}
     assert loaded["records"]["end_user"]["8dce9cad-0000-4000-8000-000000000002"]["version"] == 3
+
+
+def test_the_javascript_client_installs_and_imports_as_a_package(tmp_path):
+    """What an app team does with it: npm pack, npm install the tarball (no registry needed: the client
+    has no runtime dependency), import it by name."""
+    npm = shutil.which("npm")
+    if not npm:
+        pytest.fail("npm is not installed (scripts/test installs it)")
+    packed = subprocess.run([npm, "pack", "--pack-destination", str(tmp_path)], cwd=os.path.join(ROOT, "clients", "js"),
+                            capture_output=True, text=True, timeout=120)
+    assert packed.returncode == 0, packed.stderr[-2000:]
+    tarball = tmp_path / packed.stdout.strip().splitlines()[-1]
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "package.json").write_text(json.dumps({"name": "app", "version": "1.0.0", "type": "module", "private": True}))
+    installed = subprocess.run([npm, "install", "--offline", "--no-audit", "--no-fund", str(tarball)], cwd=app,
+                               capture_output=True, text=True, timeout=120)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    (app / "main.mjs").write_text(
+        'import { createSyncClient, memoryStore, indexedDBStore, standardEntityTypes } from "@sync/client";\n'
+        'import { fileStore } from "@sync/client/node";\n'
+        'const client = await createSyncClient({ baseUrl: "http://127.0.0.1:9", token: "t", store: memoryStore() });\n'
+        'const id = await client.put("end_user", { name: "Ada" });\n'
+        'console.log(JSON.stringify({ name: client.record("end_user", id).name, types: standardEntityTypes.length,\n'
+        '  stores: [typeof indexedDBStore, typeof fileStore] }));\n')
+    ran = subprocess.run(["node", "main.mjs"], cwd=app, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert json.loads(ran.stdout) == {"name": "Ada", "types": 2, "stores": ["function", "function"]}
