@@ -52,11 +52,9 @@ extension SyncClient {
         }
         result.conflicts += try answer.conflicts.map { try Wire.convert($0, to: SyncConflict.self) }
         for issue in answer.rejected ?? [] {
-            let ofType = Wire.changes(of: issue.entityType.rawValue, in: inFlight.changes)
-            guard ofType.indices.contains(issue.index) else { continue }
-            let refused = RefusedChange(change: ofType[issue.index], reason: issue.message)
-            state.refused.append(refused)
-            result.refused.append(refused)
+            guard let offset = Wire.offset(ofType: issue.entityType.rawValue, index: issue.index, in: inFlight.changes)
+            else { continue }
+            refuse(inFlight.changes[offset], reason: issue.message, into: &result)
         }
         state.inFlight = nil
         try await storage.save(state)
@@ -93,12 +91,9 @@ extension SyncClient {
                           into result: inout SyncRoundResult) async throws {
         var faulty: [Int: String] = [:]
         for case .object(let detail) in error.details {
-            guard let type = detail["entityType"]?.stringValue, let index = detail["index"]?.intValue else { continue }
-            let ofType = inFlight.changes.enumerated().filter { $0.element.entityType == type }
-            if ofType.indices.contains(index) {
-                faulty[ofType[index].offset] = [detail["field"]?.stringValue, detail["message"]?.stringValue]
-                    .compactMap { $0 }.joined(separator: ": ")
-            }
+            guard let type = detail["entityType"]?.stringValue, let index = detail["index"]?.intValue,
+                  let offset = Wire.offset(ofType: type, index: index, in: inFlight.changes) else { continue }
+            faulty[offset] = [detail["field"]?.stringValue, detail["message"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
         }
         var keep = inFlight.changes
         if faulty.isEmpty && inFlight.changes.count > 1 {
@@ -107,14 +102,19 @@ extension SyncClient {
         } else {
             if faulty.isEmpty { faulty[0] = error.message }
             for (offset, reason) in faulty.sorted(by: { $0.key < $1.key }) {
-                let refused = RefusedChange(change: inFlight.changes[offset], reason: reason)
-                state.refused.append(refused)
-                result.refused.append(refused)
+                refuse(inFlight.changes[offset], reason: reason, into: &result)
             }
             keep = inFlight.changes.enumerated().filter { faulty[$0.offset] == nil }.map(\.element)
         }
         state.inFlight = keep.isEmpty ? nil : PushInFlight(idempotencyKey: UUID().uuidString.lowercased(), changes: keep)
         try await storage.save(state)
+    }
+
+    /// Sets a change aside for the app, with the service's reason.
+    private func refuse(_ change: PendingChange, reason: String, into result: inout SyncRoundResult) {
+        let refused = RefusedChange(change: change, reason: reason)
+        state.refused.append(refused)
+        result.refused.append(refused)
     }
 
     private func pullPages(into result: inout SyncRoundResult) async throws {

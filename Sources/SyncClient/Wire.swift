@@ -21,9 +21,11 @@ enum Wire {
         return try convert(body, to: Components.Schemas.PushRequest.self)
     }
 
-    /// The changes of one entity type in the order the push body lists them.
-    static func changes(of entityType: String, in changes: [PendingChange]) -> [PendingChange] {
-        changes.filter { $0.entityType == entityType }
+    /// Where in `changes` the record is that the service names by entity type and index (its position in
+    /// that type's list of the push body); nil when there is none.
+    static func offset(ofType entityType: String, index: Int, in changes: [PendingChange]) -> Int? {
+        guard index >= 0 else { return nil }
+        return changes.indices.lazy.filter { changes[$0].entityType == entityType }.dropFirst(index).first
     }
 
     /// A page's records by entity type.
