@@ -197,7 +197,11 @@ http {
     access_log $RUN/logs/nginx-access.log sync_access;
 
     # Dev and test stacks only: a second upstream, for tests that run a service of their own
-    # (scripts/test's fault tests stop it with SIGTERM).
+    # (scripts/test's fault tests stop it with SIGTERM), kept open as the site's own.
+    upstream sync_aux_workers {
+        server unix:$AUX_SOCKET;
+$(sed -n '/^upstream sync_workers {/,/^}/p' "$ROOT/nginx/syncd.conf" | grep -E '^ +keepalive')
+    }
     server {
         listen 127.0.0.1:${AUX_PORT:-8082};
         error_page 502 @down;
@@ -206,7 +210,8 @@ http {
             return 502 '{"success":false,"error":{"code":"workers_unavailable","message":"the sync workers are unavailable; retry shortly","details":[]}}';
         }
         location / {
-            fastcgi_pass unix:$AUX_SOCKET;
+            fastcgi_pass sync_aux_workers;
+            fastcgi_keep_conn on;
             include /etc/nginx/fastcgi_params;
             fastcgi_param REQUEST_ID \$request_id;
         }

@@ -4,14 +4,17 @@ import Glibc
 #endif
 import SystemCalls
 
-/// One libfcgi request slot. libfcgi's streams point back into the `FCGX_Request`, so it lives at a
-/// fixed heap address owned by this object for the whole life of the thread.
+/// One libfcgi request slot, reused by one thread for request after request, on whichever connection
+/// has one. libfcgi's streams point back into the `FCGX_Request`, so it lives at a fixed heap address
+/// owned by this object for the whole life of the thread.
 final class FastCGIRequest {
     private let request: UnsafeMutablePointer<FCGX_Request>
+    private let listening: Int32
 
-    init(socket: Int32) {
+    init(listening: Int32) {
+        self.listening = listening
         request = .allocate(capacity: 1)
-        FCGX_InitRequest(request, socket, 0)
+        FCGX_InitRequest(request, listening, 0)
     }
 
     deinit {
@@ -19,21 +22,47 @@ final class FastCGIRequest {
         request.deallocate()
     }
 
-    /// Waits for the next request; false when the socket is closed or failing.
-    func accept() -> Bool {
-        FCGX_Accept_r(request) == 0
+    /// Accepts a connection from the (non-blocking) listening socket and reads its first request's
+    /// parameters; false when none waits. libfcgi accepts: it checks FCGI_WEB_SERVER_ADDRS and sets
+    /// TCP_NODELAY.
+    func acceptConnection() -> Bool {
+        request.pointee.listen_sock = listening
+        request.pointee.ipcFd = -1
+        return FCGX_Accept_r(request) == 0
     }
 
-    /// Ends the request and closes the connection. libfcgi closes with a lingering close: it shuts
-    /// down its side and waits (poll, read) until nginx closes, so that unread request bytes cannot
-    /// make the kernel reset the connection under the response. When the request was read to its end
-    /// there is nothing left to reset it, so the connection is closed at once (`FCGX_Detach` skips the
-    /// wait) and the thread goes back to accept() a round trip sooner.
-    func finish() {
-        if FCGX_GetChar(request.pointee.`in`) == EOF {
+    /// Reads the next request's parameters on a connection nginx kept open; false when nginx closed it
+    /// instead (libfcgi then closes this end). The slot's listening socket is unset meanwhile, since
+    /// libfcgi would otherwise accept another connection in place of a failed one.
+    func acceptNext(on connection: Int32) -> Bool {
+        request.pointee.listen_sock = -1
+        request.pointee.ipcFd = connection
+        // FCGX_Accept_r first finishes the slot's previous request, which would close the connection.
+        request.pointee.keepConnection = 1
+        return FCGX_Accept_r(request) == 0
+    }
+
+    /// Ends the request, and returns the connection when it stays open for nginx's next request (nginx
+    /// asked to keep it: `fastcgi_keep_conn on`); nil when it was closed.
+    ///
+    /// When a request was not read to its end (a body over the limit), its connection is closed with
+    /// libfcgi's lingering close: it shuts down its side and waits (poll, read) until nginx closes, so
+    /// that unread request bytes cannot make the kernel reset the connection under the response. When
+    /// it was read to its end and nginx does not keep it, it is closed at once (`FCGX_Detach` skips the
+    /// wait).
+    func finish() -> Int32? {
+        let readToEnd = FCGX_GetChar(request.pointee.`in`) == EOF
+        if !readToEnd {
+            request.pointee.keepConnection = 0
+        } else if request.pointee.keepConnection == 0 {
             FCGX_Detach(request)
         }
+        let connection = request.pointee.ipcFd
         FCGX_Finish_r(request)
+        // libfcgi closed it (not kept, or an error writing the end of the response).
+        guard request.pointee.ipcFd >= 0 else { return nil }
+        request.pointee.ipcFd = -1
+        return connection
     }
 
     /// The accepted request as the handler sees it: the method, the path, the parameters named (and no
@@ -78,22 +107,25 @@ final class FastCGIRequest {
         return body
     }
 
-    /// Sends the response as FCGI_STDOUT records in one write. libfcgi's own stream buffers 8 KB and
-    /// writes each time it fills, so a 30 KB pull page would wake nginx four times; here nginx is woken
-    /// once, and `finish()` adds the end-of-stream and end-of-request records through libfcgi as usual.
-    /// (`ipcFd` sits below the "don't use" line of `fcgiapp.h`; it has not moved since libfcgi 2.4.0.)
+    /// Sends the whole response, its end records included, in one write: libfcgi's own stream buffers
+    /// 8 KB and writes each time it fills, so a 30 KB pull page would wake nginx four times, and once more
+    /// for the end. Its streams are then marked closed, so that `finish()` writes nothing more. (`ipcFd`
+    /// sits below the "don't use" line of `fcgiapp.h`; it has not moved since libfcgi 2.4.0.)
     func write(_ response: HTTPResponse) {
-        var payload = Array(response.headerBlock.utf8)
-        payload += response.body
-        let records = FastCGIRecords.standardOutput(requestID: request.pointee.requestId, payload: payload)
-        records.withUnsafeBytes { bytes in
+        let records = FastCGIRecords.response(requestID: request.pointee.requestId,
+                                              head: Array(response.headerBlock.utf8), body: response.body)
+        let whole = records.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = SystemCall.retrying { Glibc.write(request.pointee.ipcFd, bytes.baseAddress! + offset, bytes.count - offset) }
-                // nginx gone (client closed): nothing to tell it; finish() closes the connection.
-                guard written > 0 else { return }
+                guard written > 0 else { return false }
                 offset += written
             }
+            return true
         }
+        // nginx gone (client closed): nothing to tell it; finish() closes the connection.
+        if !whole { request.pointee.keepConnection = 0 }
+        request.pointee.out.pointee.wasFCloseCalled = 1
+        request.pointee.err.pointee.wasFCloseCalled = 1
     }
 }

@@ -3,8 +3,11 @@ import Foundation
 import Synchronization
 import SystemCalls
 
-/// A pool of threads that each accept FastCGI requests on one listening socket and serve them with
-/// their own handler, as libfcgi's `threaded.c` does. The socket may be shared with other processes.
+/// A pool of threads that serve FastCGI requests on one listening socket, which other processes may
+/// share. nginx keeps its connections open between requests (`fastcgi_keep_conn`), and no thread waits
+/// on one of them: an idle connection waits in the pool's epoll set, and whichever thread is free reads
+/// its next request when nginx sends one (libfcgi reads and parses it). A thread serves one request at a
+/// time, so a few threads serve any number of kept connections.
 public final class WorkerPool: Sendable {
     public struct SocketError: Error, CustomStringConvertible {
         public let description: String
@@ -14,13 +17,32 @@ public final class WorkerPool: Sendable {
     private let maximumBodyBytes: Int
     /// The FastCGI parameters handlers read (besides the method, path and length, which the pool reads).
     private let parameterNames: [String]
-    private let stopping = Atomic<Bool>(false)
+    /// The epoll set the threads wait on: the listening socket, the idle connections, and `wakeUp`.
+    private let readiness: Int32
+    /// An eventfd written once when the threads are to stop; it stays readable, so it wakes them all.
+    private let wakeUp: Int32
     private let running = Atomic<Int>(0)
+    private let openConnections = Atomic<Int>(0)
 
-    public init(socket: Int32, maximumBodyBytes: Int, parameterNames: [String]) {
+    private static let listeningTag = UInt64.max
+    private static let wakeUpTag = UInt64.max - 1
+
+    public init(socket: Int32, maximumBodyBytes: Int, parameterNames: [String]) throws {
         self.socket = socket
         self.maximumBodyBytes = maximumBodyBytes
         self.parameterNames = parameterNames
+        readiness = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeUp = eventfd(0, Int32(EFD_CLOEXEC))
+        guard readiness >= 0, wakeUp >= 0 else {
+            throw SocketError(description: "cannot make the epoll set: \(String(cString: strerror(errno)))")
+        }
+        // Level-triggered: a connection left in the backlog, or the wake-up, is seen again by the next thread.
+        var listening = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.listeningTag))
+        var stop = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeUpTag))
+        guard epoll_ctl(readiness, EPOLL_CTL_ADD, socket, &listening) == 0,
+              epoll_ctl(readiness, EPOLL_CTL_ADD, wakeUp, &stop) == 0 else {
+            throw SocketError(description: "cannot watch the listening socket: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// The host of a `HOST:PORT` address (empty for `:PORT`, every interface); nil for a unix socket
@@ -49,6 +71,15 @@ public final class WorkerPool: Sendable {
         if isUnix, let mode, chmod(address, mode) != 0 {
             throw SocketError(description: "cannot set the mode of \(address): \(String(cString: strerror(errno)))")
         }
+        return try nonBlocking(socket)
+    }
+
+    /// Threads accept only once epoll says a connection waits, and another process may have taken it
+    /// by then: accept() must answer EAGAIN rather than wait for the next one.
+    private static func nonBlocking(_ socket: Int32) throws -> Int32 {
+        guard fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK) == 0 else {
+            throw SocketError(description: "cannot make the listening socket non-blocking: \(String(cString: strerror(errno)))")
+        }
         return socket
     }
 
@@ -57,7 +88,7 @@ public final class WorkerPool: Sendable {
         guard FCGX_Init() == 0 else { throw SocketError(description: "FCGX_Init failed") }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw SocketError(description: "descriptor \(descriptor) is not open") }
-        return descriptor
+        return try nonBlocking(descriptor)
     }
 
     /// Starts `count` threads, each with a handler made on that thread, and returns at once.
@@ -74,92 +105,81 @@ public final class WorkerPool: Sendable {
         }
     }
 
-    /// Stops accepting, lets the requests in flight finish, and waits up to `grace` seconds for every
-    /// thread to end. Returns whether they all did.
+    /// Why the pool stops.
+    public enum Ending: Sendable {
+        /// Only this worker is replaced (a reload): other workers go on serving the shared socket, so the
+        /// pool stops accepting at once and leaves the backlog to them.
+        case replaced
+        /// The whole service stops: the master has moved a unix socket aside, so nothing joins the
+        /// backlog any more, and the pool accepts every connection nginx already queued.
+        case wholeServiceStops
+    }
+
+    /// Stops accepting, serves the connections nginx keeps open until nginx closes them, lets the
+    /// requests in flight finish, and waits up to `grace` seconds for all of it. Returns whether every
+    /// thread ended and every connection was closed by nginx.
     ///
-    /// Two ways to stop, told apart by the shared listening socket: when the whole service stops, the
-    /// master has made it non-blocking first, and the threads go on accepting until the backlog is empty
-    /// (accept() answers EAGAIN), so no connection nginx already made is dropped. When only this worker
-    /// is replaced (a reload), the socket is still blocking and other workers go on serving it, so the
-    /// threads stop accepting at once and leave the backlog to them.
-    public func drain(grace: Double) -> Bool {
-        let wholeServiceStops = fcntl(socket, F_GETFL) & O_NONBLOCK != 0
-        if !wholeServiceStops {
-            stopping.store(true, ordering: .sequentiallyConsistent)
-            FCGX_ShutdownPending()
-        }
+    /// Only nginx closes a kept connection: it may have picked an idle one for its next request at the
+    /// very moment the worker would close it, and would answer that request 502 (nginx does not send a
+    /// POST again). nginx closes each after its `keepalive_time` or `keepalive_timeout`
+    /// (nginx/syncd.conf), so this takes a few seconds at most.
+    public func drain(_ ending: Ending, grace: Double) -> Bool {
         let deadline = Date().addingTimeInterval(grace)
-        while running.load(ordering: .sequentiallyConsistent) > 0 {
-            if Date() > deadline { return false }
-            // Threads blocked in accept() are woken by a connection that sends nothing: libfcgi reads
-            // its end, then (shutdown pending, or the socket non-blocking) returns instead of accepting
-            // again. Whichever process accepts it, it costs no request. Signals are no way to wake them:
-            // libfcgi's SIGUSR1 handler does not restart system calls, so it would break the reads and
-            // writes of requests in flight.
-            for _ in 0..<running.load(ordering: .sequentiallyConsistent) { poke() }
-            usleep(20_000)
+        if ending == .wholeServiceStops {
+            while Date() < deadline, backlogWaits() { usleep(10_000) }
         }
-        return true
+        _ = epoll_ctl(readiness, EPOLL_CTL_DEL, socket, nil)
+        while Date() < deadline, openConnections.load(ordering: .sequentiallyConsistent) > 0 { usleep(20_000) }
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeUp, &one, MemoryLayout<UInt64>.size)
+        while Date() < deadline, running.load(ordering: .sequentiallyConsistent) > 0 { usleep(20_000) }
+        return running.load(ordering: .sequentiallyConsistent) == 0 && openConnections.load(ordering: .sequentiallyConsistent) == 0
     }
 
-    /// Opens and closes one connection to the listening socket's own address.
-    private func poke() {
-        var address = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        guard named == 0 else { return }
-        switch Int32(address.ss_family) {
-        case AF_INET:
-            withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { inet in
-                    if inet.pointee.sin_addr.s_addr == 0 { inet.pointee.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian }
-                }
-            }
-        case AF_INET6:
-            withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { inet6 in
-                    let isAny = withUnsafeBytes(of: inet6.pointee.sin6_addr) { $0.allSatisfy { $0 == 0 } }
-                    if isAny { inet6.pointee.sin6_addr = in6addr_loopback }
-                }
-            }
-        default:
-            break
-        }
-        let connection = Glibc.socket(Int32(address.ss_family), Int32(SOCK_STREAM.rawValue), 0)
-        guard connection >= 0 else { return }
-        defer { close(connection) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in SystemCall.retrying { connect(connection, address, length) } }
-        }
-        // A whole service that stops has moved its unix socket aside (see `drainingSuffix`).
-        guard connected != 0, Int32(address.ss_family) == AF_UNIX else { return }
-        withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr_un.self, capacity: 1) { unix in
-                var path = withUnsafeBytes(of: unix.pointee.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                path += WorkerPool.drainingSuffix
-                guard path.utf8.count < MemoryLayout.size(ofValue: unix.pointee.sun_path) else { return }
-                withUnsafeMutableBytes(of: &unix.pointee.sun_path) { bytes in
-                    bytes.copyBytes(from: path.utf8 + [0])
-                }
-                _ = unix.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                    SystemCall.retrying { connect(connection, address, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-                }
-            }
-        }
+    /// Whether a connection waits in the listening socket's backlog.
+    private func backlogWaits() -> Bool {
+        var waiting = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&waiting, 1, 0) == 1 && waiting.revents & Int16(POLLIN) != 0
     }
 
-    /// When the whole service stops, the master renames its unix socket to this name's suffix first:
-    /// nginx can no longer queue a connection that nobody would accept (it would be reset when the
-    /// socket closes), while the workers accept everything already queued, woken through the new name.
-    public static let drainingSuffix = ".draining"
-
+    /// A thread's life: wait for whatever is ready, a new connection or a kept one with a request, and
+    /// serve that request.
     private func serve(handler: any RequestHandler) {
-        let request = FastCGIRequest(socket: socket)
-        while !stopping.load(ordering: .sequentiallyConsistent), request.accept() {
+        let request = FastCGIRequest(listening: socket)
+        var event = epoll_event()
+        while true {
+            let ready = epoll_wait(readiness, &event, 1, -1)
+            guard ready == 1 else {
+                if ready < 0 && errno != EINTR { return }
+                continue
+            }
+            switch event.data.u64 {
+            case Self.wakeUpTag:
+                return
+            case Self.listeningTag:
+                // Another thread or process may have taken it first.
+                guard request.acceptConnection() else { continue }
+                openConnections.add(1, ordering: .sequentiallyConsistent)
+            default:
+                guard request.acceptNext(on: Int32(truncatingIfNeeded: event.data.u64)) else {
+                    // nginx closed it (libfcgi read its end and closed ours).
+                    openConnections.subtract(1, ordering: .sequentiallyConsistent)
+                    continue
+                }
+            }
             request.write(handler.handle(request.read(parameterNames: parameterNames, maximumBodyBytes: maximumBodyBytes)))
-            request.finish()
+            guard let kept = request.finish() else {
+                openConnections.subtract(1, ordering: .sequentiallyConsistent)
+                continue
+            }
+            // One-shot: the next request on it goes to one thread, which owns the connection until it
+            // waits here again.
+            var idle = epoll_event(events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue,
+                                   data: epoll_data_t(u64: UInt64(kept)))
+            if epoll_ctl(readiness, EPOLL_CTL_MOD, kept, &idle) != 0 && epoll_ctl(readiness, EPOLL_CTL_ADD, kept, &idle) != 0 {
+                close(kept)
+                openConnections.subtract(1, ordering: .sequentiallyConsistent)
+            }
         }
     }
 }

@@ -238,19 +238,17 @@ public final class Master {
         stopping = true
         systemd.stopping()
         Log.info("stopping", [("signal", .int(Int64(signal)))])
-        // Tells the workers to drain the backlog before they exit (see WorkerPool.drain), and moves a
-        // unix socket aside so that no connection joins the backlog after the last accept.
-        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
-        let unixSocket = !configuration.listen.contains(":")
-        if unixSocket { rename(configuration.listen, configuration.listen + WorkerPool.drainingSuffix) }
-        for pid in children.keys { kill(pid, SIGTERM) }
+        // A unix socket's name goes first, so that no connection joins the backlog after the workers'
+        // last accept (it would be reset when the socket closes); SIGINT, unlike a reload's SIGTERM,
+        // tells the workers to accept what is already queued (WorkerPool.Ending).
+        if !configuration.listen.contains(":") { unlink(configuration.listen) }
+        for pid in children.keys { kill(pid, SIGINT) }
         let deadline = MonotonicClock.seconds + configuration.shutdownGraceSeconds + 5
         while !children.isEmpty && MonotonicClock.seconds < deadline {
             reap()
             usleep(20_000)
         }
         for pid in children.keys { kill(pid, SIGKILL) }
-        if unixSocket { unlink(configuration.listen + WorkerPool.drainingSuffix) }
         if let pidFile = configuration.pidFile { unlink(pidFile) }
         Log.info("stopped")
         exit(0)

@@ -7,8 +7,9 @@ import SharedCounters
 import Store
 import SyncCore
 
-/// A worker process: serves on the socket the master handed it until SIGTERM, then finishes the
-/// requests in flight and exits.
+/// A worker process: serves on the socket the master handed it until told to stop, then finishes the
+/// requests in flight and exits. SIGTERM: this worker is replaced (a reload); SIGINT: the whole service
+/// stops (the master, or Ctrl-C in a terminal, which reaches every process).
 public enum Worker {
     public static func run(configuration: Configuration, slot: Int) throws -> Never {
         // The master checked this file before starting the worker (at start, or on the reload that did).
@@ -30,7 +31,7 @@ public enum Worker {
         let metrics = Metrics(board: board, layout: layout, workerSlot: slot, listening: socket)
         metrics.claimSlot(threads: configuration.workerThreads)
         let rateLimiter = RateLimiter(board: board, base: layout.rateLimiter)
-        let pool = WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes,
+        let pool = try WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes,
                               parameterNames: SyncHandler.parameterNames)
         pool.start(threads: configuration.workerThreads) {
             SyncHandler(configuration: configuration, registry: registry, metrics: metrics, rateLimiter: rateLimiter,
@@ -43,16 +44,22 @@ public enum Worker {
         // Until SIGTERM, or until the master is gone (killed with SIGKILL, say): an orphaned worker would
         // go on serving a socket nobody supervises, holding its database connections.
         let master = getppid()
+        var ending = WorkerPool.Ending.replaced
         while true {
             var timeout = timespec(tv_sec: 1, tv_nsec: 0)
             let received = sigtimedwait(&signals, nil, &timeout)
-            if received == SIGTERM || received == SIGINT { break }
+            if received == SIGTERM { break }
+            if received == SIGINT {
+                ending = .wholeServiceStops
+                break
+            }
             if getppid() != master {
                 Log.error("the master is gone; stopping", [("slot", .int(Int64(slot)))])
+                ending = .wholeServiceStops
                 break
             }
         }
-        let drained = pool.drain(grace: configuration.shutdownGraceSeconds)
+        let drained = pool.drain(ending, grace: configuration.shutdownGraceSeconds)
         if !drained { Log.error("worker stopped with requests still in flight", [("slot", .int(Int64(slot)))]) }
         exit(drained ? 0 : 1)
     }

@@ -11,11 +11,10 @@ private let listener: Int32 = {
     FCGX_Init()
     let path = "/tmp/sync-fuzz-fastcgi-\(getpid()).sock"
     unlink(path)
+    // Non-blocking, as the workers': libfcgi goes back to accept() when a connection's first record is
+    // not a request, and with nothing more to accept that is an error instead of a wait.
     let descriptor = (try? WorkerPool.listen(on: path)) ?? -1
     precondition(descriptor >= 0, "cannot listen on \(path)")
-    // libfcgi goes back to accept() when a connection's first record is not a request: with nothing
-    // more to accept, a non-blocking listener makes that an error instead of a wait.
-    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
     atexit { unlink("/tmp/sync-fuzz-fastcgi-\(getpid()).sock") }
     return descriptor
 }()
@@ -39,17 +38,19 @@ private func connectToListener() -> Int32 {
 public func fuzzFastCGI(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // Writing: frame the input as a response body and parse the records back.
     let payload = Array(UnsafeBufferPointer(start: data, count: size))
-    let records = FastCGIRecords.standardOutput(requestID: 1, payload: payload)
+    let records = FastCGIRecords.response(requestID: 1, head: [], body: payload)
     var parsed: [UInt8] = []
     var offset = 0
-    while offset < records.count {
+    while true {
         precondition(records.count - offset >= 8 && records[offset] == 1 && records[offset + 1] == 6, "a record header")
         let length = Int(records[offset + 4]) << 8 | Int(records[offset + 5])
         let padding = Int(records[offset + 6])
-        precondition(length > 0 && (8 + length + padding) % 8 == 0, "content and padding to a multiple of 8")
-        parsed += records[(offset + 8)..<(offset + 8 + length)]
+        precondition((8 + length + padding) % 8 == 0, "content and padding to a multiple of 8")
         offset += 8 + length + padding
+        if length == 0 { break }
+        parsed += records[(offset - length - padding)..<(offset - padding)]
     }
+    precondition(Array(records[offset...]) == [1, 3, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], "the end of the request")
     precondition(parsed == payload, "records carry the payload exactly")
 
     // Reading: the input as what a FastCGI peer sends on a new connection, then end of input.
@@ -63,12 +64,12 @@ public func fuzzFastCGI(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         written += count
     }
     shutdown(connection, Int32(SHUT_WR))
-    let slot = FastCGIRequest(socket: listening)
-    if slot.accept() {
+    let slot = FastCGIRequest(listening: listening)
+    if slot.acceptConnection() {
         let request = slot.read(parameterNames: ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "REQUEST_ID"], maximumBodyBytes: 1 << 16)
         precondition(request.body.count <= 1 << 16)
         slot.write(HTTPResponse(status: 200, body: Array(request.path.utf8.prefix(64))))
-        slot.finish()
+        if let kept = slot.finish() { close(kept) }
     }
     close(connection)
     return 0
