@@ -44,15 +44,15 @@ public enum SchemaCheck {
         return problems
     }
 
-    /// The safe horizon (sql/013) reads when other sessions' transactions started, which its owner may
-    /// see only with pg_read_all_stats; without it, an administrator's open transaction would stop every
-    /// pull of every tenant until it ends.
+    /// The safe horizon (sql/013, sql/017) reads when other sessions' transactions started, which its
+    /// owner may see only with pg_read_all_stats; without it, an administrator's open transaction would
+    /// stop every pull of every tenant until it ends.
     private static func horizonProblem(connection: Connection) throws -> [String] {
         let rows = try connection.execute("""
             SELECT pg_get_userbyid(p.proowner)::text, pg_has_role(p.proowner, 'pg_read_all_stats', 'USAGE') \
-            FROM pg_proc p WHERE p.oid = to_regprocedure('sync_safe_horizon()')
+            FROM pg_proc p WHERE p.oid = to_regprocedure('sync_horizon_of_transactions()')
             """)
-        guard rows.rowCount == 1 else { return ["function sync_safe_horizon is missing: run `syncd migrate`"] }
+        guard rows.rowCount == 1 else { return ["function sync_horizon_of_transactions is missing: run `syncd migrate`"] }
         guard rows.bool(row: 0, column: 1) != true else { return [] }
         let owner = rows.string(row: 0, column: 0) ?? "?"
         return ["the tables' owner \(owner) cannot see when other sessions' transactions started, which pulls need: "

@@ -13,7 +13,14 @@ public final class Connection {
     private var preparedNames: Set<String> = []
     /// Statements to send ahead of the next one, in order (see `sendAhead`): prepared ones by name with
     /// their parameters, or a transaction's BEGIN (`parameters` nil).
-    private var ahead: [(name: String, parameters: [String?]?)] = []
+    private var ahead: [Ahead] = []
+
+    private struct Ahead {
+        let name: String
+        let parameters: [String?]?
+        /// Whether a sync point follows it, which ends its implicit transaction (see `sendAhead`).
+        let ownTransaction: Bool
+    }
 
     /// Connects with a libpq connection string or URL (`postgresql://user@host:port/db`).
     public init(url: String) throws(PostgresError) {
@@ -54,9 +61,15 @@ public final class Connection {
     /// For a session setting that would otherwise cost a round trip by itself. Its result is not
     /// returned; its failure is thrown by the next statement, after that statement has run. Several
     /// statements sent ahead run in the order they were sent.
-    public func sendAhead(prepared name: String, _ sql: String, _ parameters: [String?]) throws(PostgresError) {
+    ///
+    /// `ownTransaction: false` leaves out the sync point after it (libpq 15 writes to the socket at each
+    /// one, and the server answers each by itself): it then shares the next statement's implicit
+    /// transaction, and is undone if that statement fails. Either way it has ended before the next
+    /// statement takes its snapshot (READ COMMITTED takes one per statement). A BEGIN sent next still
+    /// gets its sync point first, so that a transaction never starts with it.
+    public func sendAhead(prepared name: String, _ sql: String, _ parameters: [String?], ownTransaction: Bool = true) throws(PostgresError) {
         let serverName = try prepare(name, sql, parameterCount: parameters.count)
-        ahead.append((serverName, parameters))
+        ahead.append(Ahead(name: serverName, parameters: parameters, ownTransaction: ownTransaction))
     }
 
     /// The name `sql` is prepared under on this connection, preparing it the first time: `name`, or
@@ -90,18 +103,26 @@ public final class Connection {
     }
 
     /// Sends one statement of `ahead` in pipeline mode.
-    private func sendOne(_ statement: (name: String, parameters: [String?]?)) -> Bool {
+    private func sendOne(_ statement: Ahead) -> Bool {
         guard let parameters = statement.parameters else { return PQsendQueryParams(handle, statement.name, 0, nil, nil, nil, nil, 0) == 1 }
         return withCStrings(parameters) { PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), $0, nil, nil, 0) } == 1
     }
 
-    /// Each statement of `ahead` and a sync point, then the statement `send` sends and a sync point: one
-    /// round trip, one implicit transaction each (an explicit BEGIN in the last starts the caller's own).
+    /// Each statement of `ahead` and its sync point, then the statement `send` sends and a sync point:
+    /// one round trip, one implicit transaction each (an explicit BEGIN in the last starts the caller's
+    /// own), but for the statements sent ahead without a transaction of their own.
     private func pipelined(_ parameters: [String?], _ send: ([UnsafePointer<CChar>?]) -> Int32) throws(PostgresError) -> QueryResult {
         let statements = ahead
         ahead = []
         guard PQenterPipelineMode(handle) == 1 else { throw failure() }
-        let sent = statements.allSatisfy { sendOne($0) && PQpipelineSync(handle) == 1 }
+        var syncPoints = 0
+        let sent = statements.indices.allSatisfy { index in
+            let beforeBegin = index + 1 < statements.count && statements[index + 1].parameters == nil
+            guard sendOne(statements[index]) else { return false }
+            guard statements[index].ownTransaction || beforeBegin else { return true }
+            syncPoints += 1
+            return PQpipelineSync(handle) == 1
+        }
             && withCStrings(parameters, send) == 1
             && PQpipelineSync(handle) == 1
         guard sent else {
@@ -113,7 +134,7 @@ public final class Connection {
         var failed: PostgresError?
         var aheadFailed = false
         var syncs = 0, nulls = 0
-        while syncs < statements.count + 1 {
+        while syncs < syncPoints + 1 {
             guard let result = PQgetResult(handle) else {
                 nulls += 1
                 guard nulls <= 2, isConnected else { throw failure() }
@@ -164,7 +185,7 @@ public final class Connection {
     /// leaves the transaction open); a failed BEGIN is thrown by that statement.
     @discardableResult
     public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
-        ahead.append((begin, nil))
+        ahead.append(Ahead(name: begin, parameters: nil, ownTransaction: true))
         let value: T
         do {
             value = try body()

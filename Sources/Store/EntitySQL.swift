@@ -17,8 +17,9 @@ public struct EntitySQL: Sendable {
     public let update: String
     /// One page of changes after $2 (at most $3), stamped before the safe horizon that the statement
     /// `SyncStore.horizonAhead` left in the session: the tenant's newest stamp in any table
-    /// (`latestStamp`), the position last answered to the device $4 (sql/014), then the row's columns.
-    /// Always at least one row, so both come back even when nothing changed.
+    /// (`latestStamp`) when the page is empty (NULL beside rows), the position last answered to the
+    /// device $4 (sql/014), then the row's columns. Always at least one row, so both come back even
+    /// when nothing changed.
     /// Statements that return columns are run with binary results, for `RowCoding`.
     public let changedSince: String
     /// Every change stamped $2, in the same shape as `changedSince` (NULL newest and remembered stamps).
@@ -52,9 +53,11 @@ public struct EntitySQL: Sendable {
             FROM unnest(\(arrays.joined(separator: ", ")), $\(versionParameter)::integer[]) AS v(\(aliases.joined(separator: ", ")), expected) \
             WHERE t.tenant_id = $1 AND t.id = v.v\(written.firstIndex(of: SyncFields.idName) ?? 0) AND t.version = v.expected RETURNING \(qualified)
             """
+        // The newest stamp matters only to a page without rows (a page with rows has a stamp after $2),
+        // and PostgreSQL runs an uncorrelated subquery only when an expression first needs its value.
         changedSince = """
-            SELECT h.latest, h.remembered, r.* FROM \
-            (SELECT current_setting('sync.horizon')::timestamptz AS horizon, \(latestStamp) AS latest, \
+            SELECT CASE WHEN r.id IS NULL THEN \(latestStamp) END, h.remembered, r.* FROM \
+            (SELECT current_setting('sync.horizon')::timestamptz AS horizon, \
             (SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $4) AS remembered) h \
             LEFT JOIN LATERAL (SELECT \(columns) FROM \(table) \
             WHERE tenant_id = $1 AND last_updated > $2::timestamptz AND last_updated < h.horizon \

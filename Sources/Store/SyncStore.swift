@@ -59,7 +59,8 @@ public struct SyncStore {
     /// never inside a run of equal stamps.
     /// `device`: the token's subject, whose answered position is remembered for its pushes (sql/014).
     public func pull(_ request: PullRequest, tenant: String, device: String?, byteBudget: Int) throws -> RecordPage {
-        try connection.sendAhead(prepared: "horizon", SyncStore.horizonAhead, [])
+        // Undone with the pull should the pull fail, which is harmless: each pull computes its own.
+        try connection.sendAhead(prepared: "horizon", SyncStore.horizonAhead, [], ownTransaction: false)
         let since = request.since?.description ?? "-infinity"
         let types = request.entityTypes
         let read = { () throws -> (page: PullPage, rows: [QueryResult], latest: Int64?, remembered: Int64?) in

@@ -57,6 +57,28 @@ final class PipelineTests: XCTestCase {
         XCTAssertThrowsError(try connection.execute("SAVEPOINT inside"), "no transaction is open")
     }
 
+    /// Without a transaction of its own it shares the next statement's, yet has ended before that
+    /// statement's snapshot; a BEGIN after it still starts a transaction of its own.
+    func testAStatementSentAheadWithoutItsOwnTransactionSharesTheNextOnes() throws {
+        let connection = try TestDatabase.connect()
+        let shared = { (value: String) throws in
+            try connection.sendAhead(prepared: "test.set", "SELECT set_config('test.value', $1, false)", [value], ownTransaction: false)
+        }
+        try shared("one")
+        XCTAssertEqual(try connection.execute(prepared: "test.read", "SELECT current_setting('test.value', true)", []).string(row: 0, column: 0),
+                       "one", "the next statement sees it")
+        try shared("two")
+        XCTAssertThrowsError(try connection.execute("SELECT 1 / 0"))
+        XCTAssertEqual(try setting(connection), "one", "undone with the statement that failed")
+
+        try shared("three")
+        let snapshot = try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ") {
+            try connection.execute("SELECT current_setting('test.value', true), current_setting('transaction_isolation')")
+        }
+        XCTAssertEqual(snapshot.string(row: 0, column: 0), "three")
+        XCTAssertEqual(snapshot.string(row: 0, column: 1), "repeatable read", "the BEGIN opened the transaction")
+    }
+
     func testAFailureAheadIsThrownAndLeavesNoTransactionOpen() throws {
         let connection = try TestDatabase.connect()
         try connection.sendAhead(prepared: "test.fail", "SELECT 1 / $1::integer", ["0"])

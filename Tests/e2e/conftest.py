@@ -4,6 +4,8 @@ import hashlib
 import hmac
 import json
 import os
+import re
+import signal
 import subprocess
 import time
 import uuid
@@ -62,6 +64,31 @@ def sql(statement, *params):
     result = subprocess.run(args, input=statement, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def kept_connection_seconds():
+    """How long after a worker is replaced nginx may still send it a request on a connection it keeps
+    (nginx/syncd.conf, upstream sync_workers): a connection is closed after the first request past its
+    keepalive_time, or once idle for keepalive_timeout."""
+    site = open(os.path.join(ROOT, "nginx", "syncd.conf")).read()
+    return sum(int(re.search(rf"^ +{name} (\d+)s;", site, re.M).group(1)) for name in ("keepalive_time", "keepalive_timeout"))
+
+
+def reload_and_wait(master):
+    """SIGHUP to a service's master; returns once every worker it had has exited. A replaced worker goes
+    on answering what nginx sends on the connections it keeps to it until nginx closes them, so only
+    then does every request meet the new settings; that must happen within kept_connection_seconds()."""
+    def workers():
+        return set(subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split())
+
+    before = workers()
+    os.kill(master, signal.SIGHUP)
+    started = time.monotonic()
+    while before & workers():
+        assert time.monotonic() - started < 30, "the reload did not replace the workers"
+        time.sleep(0.05)
+    # Starting the new workers comes first (each must serve before an old one retires): allow for it.
+    assert time.monotonic() - started < kept_connection_seconds() + 5, "a replaced worker served too long"
 
 
 def check_against_spec(path, response):

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from conftest import cli, env, make_token, new_tenant
+from conftest import cli, env, make_token, new_tenant, reload_and_wait
 
 
 def assert_401(response):
@@ -89,7 +89,6 @@ def test_iat_a_little_ahead_is_accepted(client, tenant):
 def test_secrets_rotate_by_key_id_and_the_policy_applies():
     """A rotation as the README describes it, on a service of the test's own: tokens name their key with
     `kid`; tokens without one use the primary; `iss`, `aud` and a maximum lifetime apply when set."""
-    import signal
     from test_operations import eventually, own_service, rewrite, settings_file
     old, new = "o" * 40, "n" * 40
     settings = settings_file(f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
@@ -111,21 +110,21 @@ def test_secrets_rotate_by_key_id_and_the_policy_applies():
         # Step 1: the new secret is accepted alongside.
         rewrite(settings, f"SYNC_JWT_SECRET={old}\nSYNC_JWT_KEY_ID=k1\nSYNC_JWT_OTHER_KEYS=k2={new}\n"
                             "SYNC_WORKERS=1\nSYNC_THREADS=2\n")
-        service.send_signal(signal.SIGHUP)
+        reload_and_wait(service.pid)
         assert wait_for(200, secret=new, header={"kid": "k2"})
         assert status(secret=old, header={"kid": "k1"}) == 200
         assert status(secret=old, header={"kid": "k2"}) == 401, "a kid selects its own secret only"
         # Step 2: the new secret becomes the primary; the old one verifies its tokens until they expire.
         rewrite(settings, f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_OTHER_KEYS=k1={old}\n"
                             "SYNC_WORKERS=1\nSYNC_THREADS=2\n")
-        service.send_signal(signal.SIGHUP)
+        reload_and_wait(service.pid)
         assert wait_for(401, secret=old), "tokens without kid now need the new primary"
         assert status(secret=new) == 200
         assert status(secret=old, header={"kid": "k1"}) == 200
         # Step 3: the old secret goes; with it, every token it signed.
         rewrite(settings, f"SYNC_JWT_SECRET={new}\nSYNC_JWT_KEY_ID=k2\nSYNC_JWT_ISSUER=https://issuer.example\n"
                             "SYNC_JWT_AUDIENCE=sync\nSYNC_JWT_MAX_LIFETIME_SECONDS=3600\nSYNC_WORKERS=1\nSYNC_THREADS=2\n")
-        service.send_signal(signal.SIGHUP)
+        reload_and_wait(service.pid)
         good = {"iss": "https://issuer.example", "aud": ["other", "sync"]}
         assert wait_for(401, secret=old, header={"kid": "k1"}, claims=good)
         assert status(secret=new, claims=good) == 200

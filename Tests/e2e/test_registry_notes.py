@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from conftest import env, make_token, new_tenant, sql
+from conftest import env, make_token, new_tenant, reload_and_wait, sql
 
 NOTES = {
     "name": "notes",
@@ -35,17 +35,7 @@ def syncd(*args):
 
 def reload_stack():
     """SIGHUP to the stack's master; returns once every worker has been replaced."""
-    master = int(open(os.path.join(env("SYNC_RUN_DIR"), "sync.pid")).read())
-
-    def workers():
-        return set(subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split())
-
-    before = workers()
-    os.kill(master, signal.SIGHUP)
-    deadline = time.monotonic() + 30
-    while before & workers():
-        assert time.monotonic() < deadline, "the reload did not replace the workers"
-        time.sleep(0.2)
+    reload_and_wait(int(open(os.path.join(env("SYNC_RUN_DIR"), "sync.pid")).read()))
 
 
 def api(token, endpoint, body):
