@@ -9,12 +9,12 @@ import SystemCalls
 /// owned by this object for the whole life of the thread.
 final class FastCGIRequest {
     private let request: UnsafeMutablePointer<FCGX_Request>
-    private let listening: Int32
 
-    init(listening: Int32) {
-        self.listening = listening
+    init() {
         request = .allocate(capacity: 1)
-        FCGX_InitRequest(request, listening, 0)
+        // No listening socket: libfcgi goes back to accept() on one when a connection fails, and the
+        // pool accepts connections itself (WorkerPool.acceptWaiting).
+        FCGX_InitRequest(request, -1, 0)
     }
 
     deinit {
@@ -22,20 +22,9 @@ final class FastCGIRequest {
         request.deallocate()
     }
 
-    /// Accepts a connection from the (non-blocking) listening socket and reads its first request's
-    /// parameters; false when none waits. libfcgi accepts: it checks FCGI_WEB_SERVER_ADDRS and sets
-    /// TCP_NODELAY.
-    func acceptConnection() -> Bool {
-        request.pointee.listen_sock = listening
-        request.pointee.ipcFd = -1
-        return FCGX_Accept_r(request) == 0
-    }
-
-    /// Reads the next request's parameters on a connection nginx kept open; false when nginx closed it
-    /// instead (libfcgi then closes this end). The slot's listening socket is unset meanwhile, since
-    /// libfcgi would otherwise accept another connection in place of a failed one.
-    func acceptNext(on connection: Int32) -> Bool {
-        request.pointee.listen_sock = -1
+    /// Reads the next request's parameters on an open connection (libfcgi parses the records); false
+    /// when nginx closed it instead, or sent something else than a request (libfcgi then closes this end).
+    func accept(on connection: Int32) -> Bool {
         request.pointee.ipcFd = connection
         // FCGX_Accept_r first finishes the slot's previous request, which would close the connection.
         request.pointee.keepConnection = 1

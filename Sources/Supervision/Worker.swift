@@ -21,10 +21,6 @@ public enum Worker {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         Log.setLevel(configuration.logLevel)
-        // libfcgi reads its list of allowed peers when it initialises, and closes other TCP connections.
-        if !configuration.fastcgiAllowedAddresses.isEmpty {
-            setenv("FCGI_WEB_SERVER_ADDRS", configuration.fastcgiAllowedAddresses, 1)
-        }
         let socket = try WorkerPool.inherited(ProcessSpawner.socketDescriptor)
         let layout = MetricsLayout(registry: registry, endpoints: Route.labels)
         let board = try Scoreboard(path: configuration.scoreboardPath, slots: layout.count, create: false)
@@ -32,7 +28,8 @@ public enum Worker {
         metrics.claimSlot(threads: configuration.workerThreads)
         let rateLimiter = RateLimiter(board: board, base: layout.rateLimiter)
         let pool = try WorkerPool(socket: socket, maximumBodyBytes: configuration.maximumBodyBytes,
-                              parameterNames: SyncHandler.parameterNames)
+                              parameterNames: SyncHandler.parameterNames,
+                              allowedPeers: AllowedPeers(configuration.fastcgiAllowedAddresses))
         pool.start(threads: configuration.workerThreads) {
             SyncHandler(configuration: configuration, registry: registry, metrics: metrics, rateLimiter: rateLimiter,
                         pokes: PokeOutbox(descriptor: PokeOutbox.inheritedDescriptor))

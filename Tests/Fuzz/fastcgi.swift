@@ -11,8 +11,6 @@ private let listener: Int32 = {
     FCGX_Init()
     let path = "/tmp/sync-fuzz-fastcgi-\(getpid()).sock"
     unlink(path)
-    // Non-blocking, as the workers': libfcgi goes back to accept() when a connection's first record is
-    // not a request, and with nothing more to accept that is an error instead of a wait.
     let descriptor = (try? WorkerPool.listen(on: path)) ?? -1
     precondition(descriptor >= 0, "cannot listen on \(path)")
     atexit { unlink("/tmp/sync-fuzz-fastcgi-\(getpid()).sock") }
@@ -64,8 +62,10 @@ public func fuzzFastCGI(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         written += count
     }
     shutdown(connection, Int32(SHUT_WR))
-    let slot = FastCGIRequest(listening: listening)
-    if slot.acceptConnection() {
+    let slot = FastCGIRequest()
+    let accepted = accept(listening, nil, nil)
+    precondition(accepted >= 0, "the connection waits in the backlog")
+    if slot.accept(on: accepted) {
         let request = slot.read(parameterNames: ["HTTP_AUTHORIZATION", "CONTENT_TYPE", "REQUEST_ID"], maximumBodyBytes: 1 << 16)
         precondition(request.body.count <= 1 << 16)
         slot.write(HTTPResponse(status: 200, body: Array(request.path.utf8.prefix(64))))
