@@ -4,8 +4,8 @@ import Glibc
 
 /// The IPv4 addresses that may connect to a TCP listener (SYNC_FASTCGI_ALLOWED_ADDRS, comma-separated),
 /// as libfcgi's FCGI_WEB_SERVER_ADDRS: FastCGI has no authentication, so anyone else's connection is
-/// closed unread. An empty list admits everyone (a unix socket, or a loopback listener). Stricter than
-/// libfcgi, which let IPv6 peers through unchecked: with a list, an IPv6 peer is refused.
+/// closed unread. An empty list admits everyone (a unix socket, or a loopback listener); with a list, a
+/// peer of another family than IPv4 is refused (libfcgi's listener is IPv4 only anyway).
 public struct AllowedPeers: Sendable {
     private let addresses: Set<in_addr_t>
 
