@@ -74,17 +74,19 @@ def kept_connection_seconds():
     return sum(int(re.search(rf"^ +{name} (\d+)s;", site, re.M).group(1)) for name in ("keepalive_time", "keepalive_timeout"))
 
 
+def worker_pids(master):
+    result = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    return [int(pid) for pid in result.stdout.split()]
+
+
 def reload_and_wait(master):
     """SIGHUP to a service's master; returns once every worker it had has exited. A replaced worker goes
     on answering what nginx sends on the connections it keeps to it until nginx closes them, so only
     then does every request meet the new settings; that must happen within kept_connection_seconds()."""
-    def workers():
-        return set(subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split())
-
-    before = workers()
+    before = set(worker_pids(master))
     os.kill(master, signal.SIGHUP)
     started = time.monotonic()
-    while before & workers():
+    while before & set(worker_pids(master)):
         assert time.monotonic() - started < 30, "the reload did not replace the workers"
         time.sleep(0.05)
     # Starting the new workers comes first (each must serve before an old one retires): allow for it.

@@ -12,9 +12,9 @@ from conftest import env
 PORT = 18093
 
 
-def record(kind, content):
+def record(kind, content, request_id=1):
     padding = (8 - len(content) % 8) % 8
-    return struct.pack(">BBHHBB", 1, kind, 1, len(content), padding, 0) + content + b"\0" * padding
+    return struct.pack(">BBHHBB", 1, kind, request_id, len(content), padding, 0) + content + b"\0" * padding
 
 
 def pair(name, value):

@@ -18,12 +18,9 @@ KEEP_CONNECTION = 1
 
 
 def health_request(request_id):
-    def framed(kind, content):
-        padding = (8 - len(content) % 8) % 8
-        return struct.pack(">BBHHBB", 1, kind, request_id, len(content), padding, 0) + content + b"\0" * padding
-    return (framed(1, struct.pack(">HB5x", 1, KEEP_CONNECTION))
-            + framed(4, pair(b"REQUEST_METHOD", b"GET") + pair(b"DOCUMENT_URI", b"/health")) + framed(4, b"")
-            + framed(5, b""))
+    return (record(1, struct.pack(">HB5x", 1, KEEP_CONNECTION), request_id)
+            + record(4, pair(b"REQUEST_METHOD", b"GET") + pair(b"DOCUMENT_URI", b"/health"), request_id)
+            + record(4, b"", request_id) + record(5, b"", request_id))
 
 
 def answer(connection):

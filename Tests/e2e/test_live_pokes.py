@@ -18,7 +18,7 @@ import urllib.parse
 import requests
 import websocket
 
-from conftest import cli, env, make_token, new_tenant, sql
+from conftest import cli, env, make_token, new_tenant, sql, worker_pids
 
 
 class Subscriber:
@@ -397,9 +397,9 @@ def test_a_worker_killed_during_pushes_leaves_no_committed_change_unpoked():
         for thread in threads:
             thread.start()
         time.sleep(0.5)
-        workers = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+        workers = worker_pids(master)
         assert workers, "the master has no workers"
-        os.kill(int(workers[0]), signal.SIGKILL)
+        os.kill(workers[0], signal.SIGKILL)
         time.sleep(0.3)
         stop.set()
         for thread in threads:
@@ -411,7 +411,7 @@ def test_a_worker_killed_during_pushes_leaves_no_committed_change_unpoked():
         listener.close()
     # The master has replaced the worker.
     deadline = time.monotonic() + 10
-    while len(subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()) < len(workers):
+    while len(worker_pids(master)) < len(workers):
         assert time.monotonic() < deadline, "the killed worker was not replaced"
         time.sleep(0.2)
 

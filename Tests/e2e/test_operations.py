@@ -16,7 +16,7 @@ import uuid
 
 import requests
 
-from conftest import cli, env, make_token, new_tenant, reload_and_wait, sql
+from conftest import cli, env, make_token, new_tenant, reload_and_wait, sql, worker_pids
 from test_startup_and_outage import pg_ctl
 
 API = "/api/client/sync/"
@@ -28,11 +28,6 @@ def run_dir(*parts):
 
 def master_pid():
     return int(open(run_dir("sync.pid")).read())
-
-
-def worker_pids(master):
-    result = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-    return [int(pid) for pid in result.stdout.split()]
 
 
 class Load:

@@ -7,8 +7,8 @@ import stat
 import subprocess
 import urllib.parse
 
-from conftest import env
-from test_operations import master_pid, worker_pids
+from conftest import env, worker_pids
+from test_operations import master_pid
 
 
 def user_of(pid):
