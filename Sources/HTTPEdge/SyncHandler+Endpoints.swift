@@ -22,15 +22,15 @@ extension SyncHandler {
                                   toleranceSeconds: configuration.clockSkewSeconds)
         // A push echoes the position it was sent. One sent without (the seed's client) gets the position
         // this device's pulls were last answered (sql/014), else the epoch.
-        var remembered: Timestamp?
+        var remembered: (() throws -> Timestamp?)?
         if request.lastSyncTimestamp == nil, let device = call.claims.subject {
             remembered = try call.store.rememberedPosition(tenant: call.tenant.id, device: device)
         }
-        let position = (request.lastSyncTimestamp ?? remembered ?? .epoch).description
         var attempt = 1
         while true {
             do {
                 let outcome = try call.store.push(request, context: context, idempotency: idempotency) { result in
+                    let position = try (request.lastSyncTimestamp ?? remembered?() ?? .epoch).description
                     var body = SuccessBody(["data": .records(result.records), "conflicts": .value(.array(result.conflicts.map(\.json)))])
                     if !result.clamps.isEmpty { body.add("clockClamped", .value(.array(result.clamps.map(\.json)))) }
                     if !result.rejected.isEmpty { body.add("rejected", .value(.array(result.rejected.map(\.json)))) }

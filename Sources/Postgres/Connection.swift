@@ -20,6 +20,9 @@ public final class Connection {
         let parameters: [String?]?
         /// Whether a sync point follows it, which ends its implicit transaction (see `sendAhead`).
         let ownTransaction: Bool
+        var binaryResults = false
+        /// Where its result goes, when the caller wants it.
+        var into: AheadResult?
     }
 
     /// Connects with a libpq connection string or URL (`postgresql://user@host:port/db`).
@@ -58,18 +61,25 @@ public final class Connection {
 
     /// Sends a prepared statement ahead of the next statement, in the same round trip (libpq's pipeline
     /// mode) and in a transaction of its own, so that it takes effect whatever becomes of the next one.
-    /// For a session setting that would otherwise cost a round trip by itself. Its result is not
-    /// returned; its failure is thrown by the next statement, after that statement has run. Several
-    /// statements sent ahead run in the order they were sent.
+    /// For a session setting or a lookup that would otherwise cost a round trip by itself. Its result
+    /// goes `into` the caller's `AheadResult`, if one is given; its failure is thrown by the next
+    /// statement, after that statement has run. Several statements sent ahead run in the order they
+    /// were sent.
     ///
     /// `ownTransaction: false` leaves out the sync point after it (libpq 15 writes to the socket at each
     /// one, and the server answers each by itself): it then shares the next statement's implicit
     /// transaction, and is undone if that statement fails. Either way it has ended before the next
     /// statement takes its snapshot (READ COMMITTED takes one per statement). A BEGIN sent next still
     /// gets its sync point first, so that a transaction never starts with it.
-    public func sendAhead(prepared name: String, _ sql: String, _ parameters: [String?], ownTransaction: Bool = true) throws(PostgresError) {
+    public func sendAhead(prepared name: String, _ sql: String, _ parameters: [String?], ownTransaction: Bool = true,
+                          binaryResults: Bool = false, into result: AheadResult? = nil) throws(PostgresError) {
         let serverName = try prepare(name, sql, parameterCount: parameters.count)
-        ahead.append(Ahead(name: serverName, parameters: parameters, ownTransaction: ownTransaction))
+        ahead.append(Ahead(name: serverName, parameters: parameters, ownTransaction: ownTransaction, binaryResults: binaryResults, into: result))
+    }
+
+    /// Runs the statements sent ahead now, without a next statement (`AheadResult.value()`).
+    func runAhead() throws(PostgresError) {
+        try flushAhead()
     }
 
     /// The name `sql` is prepared under on this connection, preparing it the first time: `name`, or
@@ -98,14 +108,19 @@ public final class Connection {
                 try check(PQexec(handle, statement.name))
                 continue
             }
-            try check(withCStrings(parameters) { PQexecPrepared(handle, statement.name, Int32(parameters.count), $0, nil, nil, 0) })
+            let result = try check(withCStrings(parameters) {
+                PQexecPrepared(handle, statement.name, Int32(parameters.count), $0, nil, nil, statement.binaryResults ? 1 : 0)
+            })
+            statement.into?.received = result
         }
     }
 
     /// Sends one statement of `ahead` in pipeline mode.
     private func sendOne(_ statement: Ahead) -> Bool {
         guard let parameters = statement.parameters else { return PQsendQueryParams(handle, statement.name, 0, nil, nil, nil, nil, 0) == 1 }
-        return withCStrings(parameters) { PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), $0, nil, nil, 0) } == 1
+        return withCStrings(parameters) {
+            PQsendQueryPrepared(handle, statement.name, Int32(parameters.count), $0, nil, nil, statement.binaryResults ? 1 : 0)
+        } == 1
     }
 
     /// Each statement of `ahead` and its sync point, then the statement `send` sends and a sync point:
@@ -151,7 +166,12 @@ public final class Connection {
                 failed = error
                 aheadFailed = results.count < statements.count
             }
-            results.append(QueryResult(taking: result))
+            let received = QueryResult(taking: result)
+            // A statement ahead that succeeded delivers its result whatever becomes of the ones after it.
+            if results.count < statements.count, status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK {
+                statements[results.count].into?.received = received
+            }
+            results.append(received)
         }
         PQexitPipelineMode(handle)
         if let failed {
@@ -181,11 +201,11 @@ public final class Connection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. The BEGIN
-    /// goes in the same round trip as the transaction's first statement (a sync point between them
-    /// leaves the transaction open); a failed BEGIN is thrown by that statement.
+    /// goes in the same round trip as the transaction's first statement, without a sync point between
+    /// them (each costs the server an answer of its own); a failed BEGIN is thrown by that statement.
     @discardableResult
     public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
-        ahead.append(Ahead(name: begin, parameters: nil, ownTransaction: true))
+        ahead.append(Ahead(name: begin, parameters: nil, ownTransaction: false))
         let value: T
         do {
             value = try body()

@@ -6,7 +6,7 @@ extension SyncStore {
     /// Applies a push in one transaction: all of it or nothing. `render` makes the response body,
     /// which is stored with the Idempotency-Key (when there is one) in the same transaction.
     public func push(
-        _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
+        _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) throws -> String
     ) throws -> PushOutcome {
         try nameWriter(context)
         return try connection.transaction {
@@ -20,7 +20,7 @@ extension SyncStore {
                 try apply(batch, context: context, result: &result, issues: &issues)
             }
             guard issues.isEmpty else { throw RequestError.invalid(issues) }
-            let body = render(result)
+            let body = try render(result)
             if let idempotency {   // goes with the COMMIT, in one round trip; its failure rolls the push back
                 try connection.sendAhead(prepared: "idempotency.save",
                                          "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2 AND subject = $4",

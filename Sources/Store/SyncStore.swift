@@ -34,14 +34,16 @@ public struct SyncStore {
     }
 
     /// Names `tenant` to row-level security for this session: from then on the connection sees and may
-    /// write that tenant's rows only, whatever a statement says. A session setting, in a transaction of
-    /// its own (a rolled-back transaction would undo it), sent only when the tenant changes and then in
-    /// the same round trip as the request's first statement. Should it fail, that statement throws, and
-    /// the next request sends it again.
+    /// write that tenant's rows only, whatever a statement says. A session setting, sent only when the
+    /// tenant changes and then in the same round trip as the request's first statement, without a sync
+    /// point of its own (a second one costs the server a second wake-up): it shares that statement's
+    /// implicit transaction, or ends before a BEGIN (a rolled-back transaction would undo it). When that
+    /// statement fails, the setting is undone with it: the failure is a PostgresError, after which the
+    /// caller calls `forgetTenant()`, and the next request sends it again.
     public func enter(tenant: String) throws {
         guard session.tenant != tenant else { return }
         session.tenant = nil
-        try connection.sendAhead(prepared: "tenant.enter", "SELECT set_config('sync.tenant', $1, false)", [tenant])
+        try connection.sendAhead(prepared: "tenant.enter", "SELECT set_config('sync.tenant', $1, false)", [tenant], ownTransaction: false)
         session.tenant = tenant
     }
 
@@ -118,12 +120,16 @@ public struct SyncStore {
         return RecordPage(records: records, hasMore: hasMore, syncTimestamp: position.description)
     }
 
-    /// The position last answered to `device`'s pulls, for a push that sends none (sql/014).
-    public func rememberedPosition(tenant: String, device: String) throws -> Timestamp? {
-        let rows = try connection.execute(prepared: "device.position",
-                                          "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2",
-                                          [tenant, device], binaryResults: true)
-        return rows.rowCount == 0 ? nil : rows.binaryTimestamp(row: 0, column: 0).map(Timestamp.init(microsecondsSinceEpoch:))
+    /// The position last answered to `device`'s pulls, for a push that sends none (sql/014). Looked up
+    /// in the round trip of the next statement (the push's first): the function returned reads it.
+    public func rememberedPosition(tenant: String, device: String) throws -> () throws -> Timestamp? {
+        let lookup = AheadResult(on: connection)
+        try connection.sendAhead(prepared: "device.position", "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2",
+                                 [tenant, device], ownTransaction: false, binaryResults: true, into: lookup)
+        return {
+            let rows = try lookup.value()
+            return rows.rowCount == 0 ? nil : rows.binaryTimestamp(row: 0, column: 0).map(Timestamp.init(microsecondsSinceEpoch:))
+        }
     }
 
     /// How far the safe horizon is behind the database's clock, in seconds (+Inf while it is stopped).

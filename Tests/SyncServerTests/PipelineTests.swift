@@ -79,6 +79,28 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(snapshot.string(row: 0, column: 1), "repeatable read", "the BEGIN opened the transaction")
     }
 
+    /// A lookup sent ahead comes back with the next statement's round trip, even when that one fails;
+    /// read before any next statement, it runs by itself.
+    func testALookupSentAheadDeliversItsResult() throws {
+        let connection = try TestDatabase.connect()
+        let lookup = { (value: String) throws -> AheadResult in
+            let result = AheadResult(on: connection)
+            try connection.sendAhead(prepared: "test.lookup", "SELECT $1::integer * 2", [value], into: result)
+            return result
+        }
+        let first = try lookup("21")
+        XCTAssertEqual(try connection.execute(prepared: "test.echo", "SELECT $1::text", ["x"]).string(row: 0, column: 0), "x")
+        XCTAssertEqual(try first.value().int(row: 0, column: 0), 42)
+
+        let second = try lookup("4")
+        XCTAssertThrowsError(try connection.transaction { try connection.execute("SELECT 1 / 0") })
+        XCTAssertEqual(try second.value().int(row: 0, column: 0), 8, "delivered though the transaction after it failed")
+
+        let alone = try lookup("5")
+        XCTAssertEqual(try alone.value().int(row: 0, column: 0), 10, "read before any next statement")
+        XCTAssertEqual(try connection.execute("SELECT 1").int(row: 0, column: 0), 1, "nothing was left ahead")
+    }
+
     func testAFailureAheadIsThrownAndLeavesNoTransactionOpen() throws {
         let connection = try TestDatabase.connect()
         try connection.sendAhead(prepared: "test.fail", "SELECT 1 / $1::integer", ["0"])

@@ -66,6 +66,27 @@ final class TenantWallTests: XCTestCase {
         XCTAssertEqual(try count(service, "idempotency_keys"), 1)
     }
 
+    /// The tenant is named in the round trip of the request's first statement and shares its fate: a
+    /// failure of that statement undoes the name, and after `forgetTenant()` (what the handler does on
+    /// any database error) the next request names it again.
+    func testATenantNamedWithAStatementThatFailsIsNamedAgain() throws {
+        let owner = try TestDatabase.connect()
+        let service = try TestDatabase.connectAsService()
+        let first = try TestDatabase.makeTenant(owner)
+        let second = try TestDatabase.makeTenant(owner)
+        let store = try SyncStore(connection: service, registry: registry)
+        let named = { try service.execute("SELECT sync_current_tenant()").string(row: 0, column: 0) }
+        try store.enter(tenant: first)
+        XCTAssertEqual(try named(), first)
+        try store.enter(tenant: second)
+        XCTAssertThrowsError(try service.execute("SELECT 1 / 0"))
+        XCTAssertEqual(try named(), first, "undone with the statement it rode with")
+        store.forgetTenant()
+        try store.enter(tenant: second)
+        XCTAssertEqual(try named(), second)
+        XCTAssertEqual(try pull(store, tenant: second), 0)
+    }
+
     func testTheWallCheckRefusesTheOwnerAndPassesTheServiceRole() throws {
         let service = try TestDatabase.connectAsService()
         let owner = try TestDatabase.connect()
