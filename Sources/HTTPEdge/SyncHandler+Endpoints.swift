@@ -20,17 +20,10 @@ extension SyncHandler {
                                   newID: { [unowned self] in UUIDText.random(using: &random) })
         context.clock = EditClock(receivedAt: Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000)),
                                   toleranceSeconds: configuration.clockSkewSeconds)
-        // A push echoes the position it was sent. One sent without (the seed's client) gets the position
-        // this device's pulls were last answered (sql/014), else the epoch.
-        var remembered: (() throws -> Timestamp?)?
-        if request.lastSyncTimestamp == nil, let device = call.claims.subject {
-            remembered = try call.store.rememberedPosition(tenant: call.tenant.id, device: device)
-        }
         var attempt = 1
         while true {
             do {
                 let outcome = try call.store.push(request, context: context, idempotency: idempotency) { result in
-                    let position = try (request.lastSyncTimestamp ?? remembered?() ?? .epoch).description
                     var body = SuccessBody(["data": .records(result.records), "conflicts": .value(.array(result.conflicts.map(\.json)))])
                     if !result.clamps.isEmpty { body.add("clockClamped", .value(.array(result.clamps.map(\.json)))) }
                     if !result.rejected.isEmpty { body.add("rejected", .value(.array(result.rejected.map(\.json)))) }
@@ -38,7 +31,8 @@ extension SyncHandler {
                         body.add("warnings", .value(.array(request.warnings.prefix(APIError.maximumDetails).map(\.json))))
                         if request.warnings.count > APIError.maximumDetails { body.add("warningCount", .value(.int(Int64(request.warnings.count)))) }
                     }
-                    body.add("syncTimestamp", .value(.string(position)))
+                    // A push echoes the position it was sent, or its device's (PushResult.position).
+                    body.add("syncTimestamp", .value(.string(result.position.description)))
                     return body.text
                 }
                 switch outcome {

@@ -14,6 +14,8 @@ public final class Connection {
     /// Statements to send ahead of the next one, in order (see `sendAhead`): prepared ones by name with
     /// their parameters, or a transaction's BEGIN (`parameters` nil).
     private var ahead: [Ahead] = []
+    /// Set by `executeCommitting` inside `transaction`, which then sends no COMMIT of its own.
+    private var committedWithLastStatement = false
 
     private struct Ahead {
         let name: String
@@ -45,6 +47,7 @@ public final class Connection {
     /// Runs one statement with bound text parameters.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        assert(!committedWithLastStatement, "a statement after the transaction's commit")
         if !ahead.isEmpty { return try pipelined(parameters) { PQsendQueryParams(handle, sql, Int32(parameters.count), nil, $0, nil, nil, 0) } }
         let result = withCStrings(parameters) { values in
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
@@ -123,10 +126,13 @@ public final class Connection {
         } == 1
     }
 
-    /// Each statement of `ahead` and its sync point, then the statement `send` sends and a sync point:
-    /// one round trip, one implicit transaction each (an explicit BEGIN in the last starts the caller's
-    /// own), but for the statements sent ahead without a transaction of their own.
-    private func pipelined(_ parameters: [String?], _ send: ([UnsafePointer<CChar>?]) -> Int32) throws(PostgresError) -> QueryResult {
+    /// Each statement of `ahead` and its sync point, then the statement `send` sends (and a COMMIT when
+    /// `thenCommit`) and a sync point: one round trip, one implicit transaction each (an explicit BEGIN
+    /// in the last starts the caller's own), but for the statements sent ahead without a transaction of
+    /// their own. Returns the result of the statement `send` sends.
+    private func pipelined(_ parameters: [String?], thenCommit: Bool = false,
+                           _ send: ([UnsafePointer<CChar>?]) -> Int32) throws(PostgresError) -> QueryResult {
+        assert(!committedWithLastStatement, "a statement after the transaction's commit")
         let statements = ahead
         ahead = []
         guard PQenterPipelineMode(handle) == 1 else { throw failure() }
@@ -139,6 +145,7 @@ public final class Connection {
             return PQpipelineSync(handle) == 1
         }
             && withCStrings(parameters, send) == 1
+            && (!thenCommit || PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1)
             && PQpipelineSync(handle) == 1
         guard sent else {
             PQexitPipelineMode(handle)
@@ -148,6 +155,7 @@ public final class Connection {
         var results: [QueryResult] = []
         var failed: PostgresError?
         var aheadFailed = false
+        var committed = false
         var syncs = 0, nulls = 0
         while syncs < syncPoints + 1 {
             guard let result = PQgetResult(handle) else {
@@ -166,6 +174,7 @@ public final class Connection {
                 failed = error
                 aheadFailed = results.count < statements.count
             }
+            if thenCommit, results.count == statements.count + 1 { committed = status == PGRES_COMMAND_OK }
             let received = QueryResult(taking: result)
             // A statement ahead that succeeded delivers its result whatever becomes of the ones after it.
             if results.count < statements.count, status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK {
@@ -174,15 +183,18 @@ public final class Connection {
             results.append(received)
         }
         PQexitPipelineMode(handle)
-        if let failed {
+        if var failed {
+            // A statement ahead failed before a sync point, and the transaction after it committed all the
+            // same: tell the caller that the transaction may have committed, as for a COMMIT cut short.
+            failed.outcomeUnknown = committed
             // The statement sent ahead failed while the next one may have opened a transaction: undo it.
             if aheadFailed, PQtransactionStatus(handle) == PQTRANS_INTRANS || PQtransactionStatus(handle) == PQTRANS_INERROR {
                 _ = try? execute("ROLLBACK")
             }
             throw failed
         }
-        guard results.count == statements.count + 1, let last = results.last else { throw failure() }
-        return last
+        guard results.count == statements.count + (thenCommit ? 2 : 1) else { throw failure() }
+        return results[statements.count]
     }
 
     /// Runs a statement prepared once per connection (`name` is a label: the SQL identifies it). With
@@ -190,6 +202,7 @@ public final class Connection {
     /// which spares the server the text formatting of timestamps and UUIDs.
     @discardableResult
     public func execute(prepared name: String, _ sql: String, _ parameters: [String?], binaryResults: Bool = false) throws(PostgresError) -> QueryResult {
+        assert(!committedWithLastStatement, "a statement after the transaction's commit")
         let serverName = try prepare(name, sql, parameterCount: parameters.count)
         if !ahead.isEmpty {
             return try pipelined(parameters) { PQsendQueryPrepared(handle, serverName, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0) }
@@ -200,19 +213,44 @@ public final class Connection {
         return try check(result)
     }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. The BEGIN
-    /// goes in the same round trip as the transaction's first statement, without a sync point between
-    /// them (each costs the server an answer of its own); a failed BEGIN is thrown by that statement.
+    /// Runs a prepared statement of `transaction`'s body and commits the transaction in the same round
+    /// trip (a COMMIT after it in the pipeline), instead of in one of its own after the body: for the
+    /// body's last statement, when nothing the body does after it may undo the transaction. Should it
+    /// fail, the COMMIT does not run and the transaction is rolled back; should the connection break,
+    /// the outcome is unknown, as for any COMMIT.
+    @discardableResult
+    public func executeCommitting(prepared name: String, _ sql: String, _ parameters: [String?],
+                                  binaryResults: Bool = false) throws(PostgresError) -> QueryResult {
+        let serverName = try prepare(name, sql, parameterCount: parameters.count)
+        do {
+            let result = try pipelined(parameters, thenCommit: true) {
+                PQsendQueryPrepared(handle, serverName, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0)
+            }
+            committedWithLastStatement = true
+            return result
+        } catch var error where error.kind == .connection {
+            error.outcomeUnknown = true
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns (or by its `executeCommitting`), rolled
+    /// back when it throws. The BEGIN goes in the same round trip as the transaction's first statement,
+    /// without a sync point between them (each costs the server an answer of its own); a failed BEGIN
+    /// is thrown by that statement.
     @discardableResult
     public func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
         ahead.append(Ahead(name: begin, parameters: nil, ownTransaction: false))
+        committedWithLastStatement = false
+        defer { committedWithLastStatement = false }
         let value: T
         do {
             value = try body()
         } catch {
-            if isConnected { _ = try? execute("ROLLBACK") }
+            if isConnected, !committedWithLastStatement { _ = try? execute("ROLLBACK") }
             throw error
         }
+        if committedWithLastStatement { return value }
         do {
             try execute("COMMIT")
             return value

@@ -43,8 +43,7 @@ public struct EntitySQL: Sendable {
         let qualified = entityType.fields.map { "t.\($0.column)" }.joined(separator: ", ")
         insert = """
             INSERT INTO \(table) AS t (tenant_id, \(written.joined(separator: ", "))) \
-            SELECT $1, * FROM unnest(\(arrays.joined(separator: ", "))) \
-            ON CONFLICT (tenant_id, id) DO NOTHING RETURNING \(qualified)
+            SELECT $1, * FROM unnest(\(arrays.joined(separator: ", "))) RETURNING \(qualified)
             """
         let aliases = written.indices.map { "v\($0)" }
         let assignments = zip(written, aliases).filter { $0.0 != "id" }.map { "\($0.0) = v.\($0.1)" }

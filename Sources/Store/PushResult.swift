@@ -12,6 +12,9 @@ public struct PushResult {
     public var rejected: [ValidationIssue] = []
     /// The newest change stamp among the rows written, in the API's text form: what a live poke says.
     public var latestStamp: String?
+    /// The position the push answers (`syncTimestamp`): the one it was sent, else the one its device's
+    /// pulls were last answered (sql/014), else the epoch.
+    public var position = Timestamp.epoch
 }
 
 /// The record a conflict's resolution stored: its JSON, and its change stamp for the live poke (nil

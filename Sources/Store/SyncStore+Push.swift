@@ -4,23 +4,32 @@ import SyncCore
 
 extension SyncStore {
     /// Applies a push in one transaction: all of it or nothing. `render` makes the response body,
-    /// which is stored with the Idempotency-Key (when there is one) in the same transaction.
+    /// which is stored with the Idempotency-Key (when there is one) in the same transaction. Without a
+    /// key, the push's last write carries the COMMIT in its round trip when no statement follows it
+    /// (no conflict to record): nothing after it may fail, so `render` must not throw.
     public func push(
-        _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) throws -> String
+        _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
     ) throws -> PushOutcome {
         try nameWriter(context)
         return try connection.transaction {
             let tenant = context.tenant.id
+            // Inside the transaction, so that its failure undoes a last write that carries the COMMIT.
+            var remembered: (() throws -> Timestamp?)?
+            if request.lastSyncTimestamp == nil, let device = context.subject {
+                remembered = try rememberedPosition(tenant: tenant, device: device)
+            }
             if let idempotency, let stored = try claim(idempotency, tenant: tenant, subject: context.subject ?? "") {
                 return .replayed(stored)
             }
             var result = PushResult()
             var issues: [ValidationIssue] = []
-            for batch in request.batches {
-                try apply(batch, context: context, result: &result, issues: &issues)
+            for (index, batch) in request.batches.enumerated() {
+                try apply(batch, context: context, result: &result, issues: &issues,
+                          mayCommit: idempotency == nil && index == request.batches.count - 1)
             }
             guard issues.isEmpty else { throw RequestError.invalid(issues) }
-            let body = try render(result)
+            result.position = try request.lastSyncTimestamp ?? remembered?() ?? .epoch
+            let body = render(result)
             if let idempotency {   // goes with the COMMIT, in one round trip; its failure rolls the push back
                 try connection.sendAhead(prepared: "idempotency.save",
                                          "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2 AND subject = $4",
@@ -55,8 +64,10 @@ extension SyncStore {
 
     /// Applies one entity type's records: decides each under the row locks, then writes all inserts in
     /// one statement and all updates in another. A record pushed twice in one request is applied in a
-    /// later round, against the outcome of the first.
-    private func apply(_ batch: PushBatch, context: PushContext, result: inout PushResult, issues: inout [ValidationIssue]) throws {
+    /// later round, against the outcome of the first. `mayCommit`: nothing is written after this batch,
+    /// so its last write commits, unless a conflict is recorded after it.
+    private func apply(_ batch: PushBatch, context: PushContext, result: inout PushResult, issues: inout [ValidationIssue],
+                       mayCommit: Bool) throws {
         let tenant = context.tenant.id
         let strategy = context.tenant.strategy(for: batch.entityType)
         let unreferenced = try missingReferences(batch, tenant: tenant)
@@ -66,7 +77,8 @@ extension SyncStore {
         var stored = try lockedRecords(batch, tenant: tenant)
         let items = batch.items.map { (item: $0, id: $0.id ?? context.newID()) }
         var rows = [String?](repeating: nil, count: items.count)
-        for round in rounds(items.map(\.id)) {
+        let rounds = rounds(items.map(\.id))
+        for (number, round) in rounds.enumerated() {
             var plans: [(index: Int, plan: WritePlan)] = []
             for index in round {
                 let (item, id) = items[index]
@@ -77,7 +89,8 @@ extension SyncStore {
                 }
             }
             guard issues.isEmpty else { continue }
-            let written = try write(plans.map(\.plan.action), entityType: batch.entityType, tenant: tenant)
+            let commits = mayCommit && number == rounds.count - 1 && plans.allSatisfy { $0.plan.conflict == nil }
+            let written = try write(plans.map(\.plan.action), entityType: batch.entityType, tenant: tenant, committing: commits)
             for (index, plan) in plans {
                 let id = items[index].id
                 let serverCopy = stored[id]
@@ -130,8 +143,12 @@ extension SyncStore {
         return rounds
     }
 
-    /// Runs the inserts and updates among `actions`, one statement each; returns the stored rows by id.
-    private func write(_ actions: [WritePlan.Action], entityType: EntityType, tenant: String) throws -> [String: (json: String, record: JSONObject)] {
+    /// Runs the inserts and updates among `actions`, one statement each, the last one with the COMMIT
+    /// when `committing`; returns the stored rows by id. Every row written comes back: the updated rows
+    /// are locked, and an insert whose id another transaction took since the lock fails whole (the
+    /// push is then retried: `lostInsertRace`).
+    private func write(_ actions: [WritePlan.Action], entityType: EntityType, tenant: String,
+                       committing: Bool) throws -> [String: (json: String, record: JSONObject)] {
         let statements = sql(entityType)
         var inserts: [JSONObject] = []
         var updates: [JSONObject] = []
@@ -150,14 +167,22 @@ extension SyncStore {
                 if let id = record[SyncFields.idName]?.stringValue { written[id] = (try statements.coding.json(rows, row: row), record) }
             }
         }
+        func run(_ name: String, _ sql: String, _ parameters: [String?], last: Bool) throws -> QueryResult {
+            last && committing
+                ? try connection.executeCommitting(prepared: name, sql, parameters, binaryResults: true)
+                : try connection.execute(prepared: name, sql, parameters, binaryResults: true)
+        }
         if !inserts.isEmpty {
-            try collect(try connection.execute(prepared: "\(entityType.name).insert", statements.insert,
-                                               statements.writeParameters(tenant: tenant, records: inserts), binaryResults: true))
+            do {
+                try collect(try run("\(entityType.name).insert", statements.insert, statements.writeParameters(tenant: tenant, records: inserts),
+                                    last: updates.isEmpty))
+            } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+                throw StoreError.lostInsertRace
+            }
         }
         if !updates.isEmpty {
-            try collect(try connection.execute(prepared: "\(entityType.name).update", statements.update,
-                                               statements.writeParameters(tenant: tenant, records: updates) + [SQLValue.array(expected)],
-                                               binaryResults: true))
+            try collect(try run("\(entityType.name).update", statements.update,
+                                statements.writeParameters(tenant: tenant, records: updates) + [SQLValue.array(expected)], last: true))
         }
         return written
     }

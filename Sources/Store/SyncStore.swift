@@ -122,7 +122,7 @@ public struct SyncStore {
 
     /// The position last answered to `device`'s pulls, for a push that sends none (sql/014). Looked up
     /// in the round trip of the next statement (the push's first): the function returned reads it.
-    public func rememberedPosition(tenant: String, device: String) throws -> () throws -> Timestamp? {
+    func rememberedPosition(tenant: String, device: String) throws -> () throws -> Timestamp? {
         let lookup = AheadResult(on: connection)
         try connection.sendAhead(prepared: "device.position", "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2",
                                  [tenant, device], ownTransaction: false, binaryResults: true, into: lookup)

@@ -101,6 +101,38 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try connection.execute("SELECT 1").int(row: 0, column: 0), 1, "nothing was left ahead")
     }
 
+    /// A transaction's last statement can carry its COMMIT: its own rows come back, and a failure of
+    /// it undoes the whole transaction.
+    func testATransactionsLastStatementCanCarryItsCommit() throws {
+        let connection = try TestDatabase.connect()
+        try connection.execute("CREATE TEMP TABLE carried (n integer PRIMARY KEY)")
+        let count = { try connection.execute("SELECT count(*) FROM carried").int(row: 0, column: 0) }
+        let rows = try connection.transaction {
+            try connection.execute("INSERT INTO carried VALUES (1)")
+            return try connection.executeCommitting(prepared: "test.carry", "INSERT INTO carried VALUES ($1::integer) RETURNING n * 10", ["2"])
+        }
+        XCTAssertEqual(rows.int(row: 0, column: 0), 20)
+        XCTAssertThrowsError(try connection.execute("SAVEPOINT inside"), "the transaction was committed")
+        XCTAssertEqual(try count(), 2)
+
+        XCTAssertThrowsError(try connection.transaction {
+            try connection.execute("INSERT INTO carried VALUES (3)")
+            try connection.executeCommitting(prepared: "test.carry", "INSERT INTO carried VALUES ($1::integer) RETURNING n * 10", ["1"])
+        })
+        XCTAssertThrowsError(try connection.execute("SAVEPOINT inside"), "no transaction is open")
+        XCTAssertEqual(try count(), 2, "3 was rolled back with the duplicate")
+
+        // A statement sent ahead with a sync point of its own fails, and the transaction after it commits:
+        // the failure says that the transaction may have committed (it did).
+        try connection.sendAhead(prepared: "test.fail", "SELECT 1 / $1::integer", ["0"])
+        XCTAssertThrowsError(try connection.transaction {
+            try connection.executeCommitting(prepared: "test.carry", "INSERT INTO carried VALUES ($1::integer) RETURNING n * 10", ["4"])
+        }) { error in
+            XCTAssertEqual((error as? PostgresError)?.outcomeUnknown, true, "\(error)")
+        }
+        XCTAssertEqual(try count(), 3)
+    }
+
     func testAFailureAheadIsThrownAndLeavesNoTransactionOpen() throws {
         let connection = try TestDatabase.connect()
         try connection.sendAhead(prepared: "test.fail", "SELECT 1 / $1::integer", ["0"])

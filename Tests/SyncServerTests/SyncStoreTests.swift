@@ -325,6 +325,39 @@ final class SyncStoreTests: XCTestCase {
         XCTAssertEqual(final["version"], .int(2))
     }
 
+    /// Two writers create the same new id at once. The push that loses the race writes nothing (not its
+    /// other records either) and says so, to be retried, as the handler does; the retry finds the record.
+    func testAPushThatLosesTheRaceForANewIDWritesNothing() throws {
+        let connection = try TestDatabase.connect()
+        let tenant = try TestDatabase.makeTenant(connection)
+        let store = try SyncStore(connection: connection, registry: registry)
+        let contested = UUID().uuidString.lowercased()
+        let other = UUID().uuidString.lowercased()
+        let url = ProcessInfo.processInfo.environment["SYNC_TEST_DATABASE_URL"]!
+        let inserted = DispatchSemaphore(value: 0)
+        let committed = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            defer { committed.signal() }
+            guard let first = try? Connection(url: url) else { inserted.signal(); return }
+            _ = try? first.execute("BEGIN")
+            _ = try? first.execute("INSERT INTO end_user (tenant_id, id, name) VALUES ($1, $2::uuid, 'first')", [tenant, contested])
+            inserted.signal()
+            Thread.sleep(forTimeInterval: 0.3)   // the push below is waiting for this transaction by then
+            _ = try? first.execute("COMMIT")
+        }
+        inserted.wait()
+        let body = #"{"changes":{"end_user":[{"id":"\#(other)","name":"other"},{"id":"\#(contested)","name":"second"}]}}"#
+        XCTAssertThrowsError(try push(store, tenant: tenant, body)) { error in
+            guard case StoreError.lostInsertRace = error else { return XCTFail("\(error)") }
+        }
+        committed.wait()
+        let names = { try connection.execute("SELECT string_agg(name, ',' ORDER BY name) FROM end_user WHERE tenant_id = $1", [tenant])
+            .string(row: 0, column: 0) }
+        XCTAssertEqual(try names(), "first", "the losing push wrote nothing")
+        XCTAssertNoThrow(try push(store, tenant: tenant, body))
+        XCTAssertEqual(try names()?.split(separator: ",").count, 2)
+    }
+
     func testMigrationsAreIdempotent() throws {
         let connection = try TestDatabase.connect()
         let directory = ProcessInfo.processInfo.environment["SYNC_SQL_DIR"]
