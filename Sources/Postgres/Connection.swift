@@ -217,11 +217,16 @@ public final class Connection {
     /// trip (a COMMIT after it in the pipeline), instead of in one of its own after the body: for the
     /// body's last statement, when nothing the body does after it may undo the transaction. Should it
     /// fail, the COMMIT does not run and the transaction is rolled back; should the connection break,
-    /// the outcome is unknown, as for any COMMIT.
+    /// the outcome is unknown, as for any COMMIT. A session the server ended while it sat idle is found
+    /// out first, while nothing has been sent (a connection error with a known outcome: none).
     @discardableResult
     public func executeCommitting(prepared name: String, _ sql: String, _ parameters: [String?],
                                   binaryResults: Bool = false) throws(PostgresError) -> QueryResult {
         let serverName = try prepare(name, sql, parameterCount: parameters.count)
+        if endedWhileIdle() {
+            throw PostgresError(kind: .connection, sqlState: nil, message: "the server ended the session while it was idle",
+                                detail: nil, constraint: nil)
+        }
         do {
             let result = try pipelined(parameters, thenCommit: true) {
                 PQsendQueryPrepared(handle, serverName, Int32(parameters.count), $0, nil, nil, binaryResults ? 1 : 0)
@@ -232,6 +237,17 @@ public final class Connection {
             error.outcomeUnknown = true
             throw error
         }
+    }
+
+    /// Whether the server ended this session while it sat idle (a restart, `pg_terminate_backend`): its
+    /// last message and the end of the stream are then waiting on the socket. One `poll` that does not
+    /// wait; a healthy idle session has nothing to read, or at most a notice.
+    private func endedWhileIdle() -> Bool {
+        let peerClosed = Int16(0x2000)   // POLLRDHUP, which Glibc's Swift module leaves out
+        var socket = pollfd(fd: PQsocket(handle), events: Int16(POLLIN) | peerClosed, revents: 0)
+        guard poll(&socket, 1, 0) > 0 else { return false }
+        if socket.revents & (Int16(POLLHUP) | Int16(POLLERR) | peerClosed) != 0 { return true }
+        return PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK
     }
 
     /// Runs `body` in a transaction: committed when it returns (or by its `executeCommitting`), rolled

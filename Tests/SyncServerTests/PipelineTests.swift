@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 import XCTest
 
@@ -131,6 +132,22 @@ final class PipelineTests: XCTestCase {
             XCTAssertEqual((error as? PostgresError)?.outcomeUnknown, true, "\(error)")
         }
         XCTAssertEqual(try count(), 3)
+    }
+
+    /// A session the server ended while it sat idle is found out before a COMMIT is sent with the last
+    /// statement, so that the failure says nothing was sent (the caller runs the request again on a new
+    /// session) rather than that the outcome is unknown.
+    func testASessionEndedWhileIdleIsFoundBeforeItsCommitIsSent() throws {
+        let connection = try TestDatabase.connect()
+        let other = try TestDatabase.connect()
+        try connection.execute(prepared: "test.one", "SELECT 1", [])
+        let pid = try XCTUnwrap(connection.execute("SELECT pg_backend_pid()").int(row: 0, column: 0))
+        XCTAssertEqual(try other.execute("SELECT pg_terminate_backend($1::integer)", [String(pid)]).bool(row: 0, column: 0), true)
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertThrowsError(try connection.transaction { try connection.executeCommitting(prepared: "test.one", "SELECT 1", []) }) { error in
+            XCTAssertEqual((error as? PostgresError)?.kind, .connection, "\(error)")
+            XCTAssertEqual((error as? PostgresError)?.outcomeUnknown, false, "nothing was sent")
+        }
     }
 
     func testAFailureAheadIsThrownAndLeavesNoTransactionOpen() throws {

@@ -66,6 +66,15 @@ def sql(statement, *params):
     return result.stdout.strip()
 
 
+def superuser_sql(statement, check=True):
+    """Runs SQL as PostgreSQL's superuser: databases made and dropped, other roles' sessions ended."""
+    result = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-h", "/var/run/postgresql",
+                             "-p", env("SYNC_DATABASE_URL").split("port=")[1], "-U", "postgres", "-qAt", "-c", statement],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 or not check, result.stderr
+    return result.stdout.strip()
+
+
 def kept_connection_seconds():
     """How long after a worker is replaced nginx may still send it a request on a connection it keeps
     (nginx/syncd.conf, upstream sync_workers): a connection is closed after the first request past its

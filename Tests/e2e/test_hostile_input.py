@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Client, cli, env, make_token, new_tenant, sql
+from conftest import Client, cli, env, make_token, new_tenant, sql, superuser_sql
 from test_operations import from_address, own_service, run_dir
 
 API = "/api/client/sync/"
@@ -183,9 +183,7 @@ def test_ready_is_rate_limited_like_the_api():
 
 def test_ready_lists_a_schema_mismatch_only_to_loopback():
     database = "ready_" + uuid.uuid4().hex[:8]
-    admin = ["runuser", "-u", "postgres", "--", "psql", "-h", "/var/run/postgresql", "-p", env("SYNC_DATABASE_URL").split("port=")[1],
-             "-U", "postgres", "-qAt", "-c"]
-    subprocess.run(admin + [f"CREATE DATABASE {database} OWNER sync"], check=True, capture_output=True, timeout=30)
+    superuser_sql(f"CREATE DATABASE {database} OWNER sync")
     url = env("SYNC_DATABASE_URL").replace("/sync?", f"/{database}?")
     admin_url = env("SYNC_ADMIN_DATABASE_URL").replace("/sync?", f"/{database}?")
     try:
@@ -214,4 +212,4 @@ def test_ready_lists_a_schema_mismatch_only_to_loopback():
             body = json.loads(remote.read())
             assert remote.status == 503 and body["error"]["details"] == [], "others are told only that it is not ready"
     finally:
-        subprocess.run(admin + [f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], capture_output=True, timeout=30)
+        superuser_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)", check=False)

@@ -1,4 +1,5 @@
 """The service refuses a database that does not match its registry, and rides out a database outage."""
+import concurrent.futures
 import glob
 import os
 import subprocess
@@ -8,7 +9,7 @@ import urllib.parse
 
 import requests
 
-from conftest import env
+from conftest import env, superuser_sql
 
 
 def pg_ctl(*args):
@@ -32,9 +33,7 @@ def test_serve_refuses_an_unmigrated_database_and_a_schema_that_does_not_match_t
 
     # Every migration applied, then a column renamed by hand.
     database = "mismatch_" + uuid.uuid4().hex[:8]
-    admin = ["runuser", "-u", "postgres", "--", "psql", "-h", "/var/run/postgresql",
-             "-p", env("SYNC_DATABASE_URL").split("port=")[1], "-U", "postgres", "-qAt", "-c"]
-    subprocess.run(admin + [f"CREATE DATABASE {database} OWNER sync"], check=True, capture_output=True, timeout=30)
+    superuser_sql(f"CREATE DATABASE {database} OWNER sync")
     admin_url = env("SYNC_ADMIN_DATABASE_URL").replace("/sync?", f"/{database}?")
     try:
         subprocess.run([env("SYNC_BIN"), "migrate", "--database-url", admin_url, "--sql-dir", env("SYNC_SQL_DIR")],
@@ -45,7 +44,7 @@ def test_serve_refuses_an_unmigrated_database_and_a_schema_that_does_not_match_t
         assert result.returncode != 0
         assert "the schema does not match the registry: end_user.email (field email) is missing" in result.stderr
     finally:
-        subprocess.run(admin + [f"DROP DATABASE {database} WITH (FORCE)"], capture_output=True, timeout=30)
+        superuser_sql(f"DROP DATABASE {database} WITH (FORCE)", check=False)
 
 
 def test_database_outage_is_a_json_503_and_service_resumes(client):
@@ -68,6 +67,23 @@ def test_database_outage_is_a_json_503_and_service_resumes(client):
     assert status == 200
     names = [u["name"] for u in client.pull(since="1970-01-01T00:00:00Z").json()["data"]["end_user"]]
     assert "after the outage" in names
+
+
+def test_connections_the_database_closed_while_idle_cost_no_request(client):
+    """Sessions ended by the database (a restart, pg_terminate_backend) are found on their next use and
+    made again, and the request runs on the new one, even a push whose only round trip carries its COMMIT
+    (the seed client's shape: new records, no Idempotency-Key). Every thread has just looked up the
+    tenant (it keeps it for SYNC_TENANT_CACHE_SECONDS, 2 s), so that the push is the first statement on
+    its ended session."""
+    def concurrently(request, count):
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            return list(pool.map(lambda n: request(n).status_code, range(count)))
+
+    assert concurrently(lambda n: client.post("pull-pending", {"entityTypes": ["end_user"]}), 96) == [200] * 96
+    ended = superuser_sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'sync_service'")
+    assert int(ended) > 0
+    time.sleep(0.5)   # the sessions' ends have reached the workers' sockets
+    assert concurrently(lambda n: client.push({"end_user": [{"name": f"after the sessions ended {n}"}]}), 48) == [200] * 48
 
 
 def test_serve_refuses_a_role_that_row_level_security_does_not_apply_to(tmp_path):
