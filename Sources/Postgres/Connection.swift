@@ -80,9 +80,12 @@ public final class Connection {
         ahead.append(Ahead(name: serverName, parameters: parameters, ownTransaction: ownTransaction, binaryResults: binaryResults, into: result))
     }
 
-    /// Runs the statements sent ahead now, without a next statement (`AheadResult.value()`).
+    /// Runs the statements sent ahead now, without a next statement (`AheadResult.value()`): the last
+    /// of them takes the next one's place, so that they still go in one round trip.
     func runAhead() throws(PostgresError) {
-        try flushAhead()
+        guard let last = ahead.popLast() else { return }
+        let result = try pipelined(last.parameters ?? []) { _ in sendOne(last) ? 1 : 0 }
+        last.into?.received = result
     }
 
     /// The name `sql` is prepared under on this connection, preparing it the first time: `name`, or

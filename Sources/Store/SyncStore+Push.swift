@@ -11,55 +11,83 @@ extension SyncStore {
         _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
     ) throws -> PushOutcome {
         try nameWriter(context)
-        return try connection.transaction {
-            let tenant = context.tenant.id
-            // Inside the transaction, so that its failure undoes a last write that carries the COMMIT.
-            var remembered: (() throws -> Timestamp?)?
-            if request.lastSyncTimestamp == nil, let device = context.subject {
-                remembered = try rememberedPosition(tenant: tenant, device: device)
+        do {
+            return try connection.transaction {
+                try applyInTransaction(request, context: context, idempotency: idempotency, render: render)
             }
-            if let idempotency, let stored = try claim(idempotency, tenant: tenant, subject: context.subject ?? "") {
-                return .replayed(stored)
-            }
-            var result = PushResult()
-            var issues: [ValidationIssue] = []
-            for (index, batch) in request.batches.enumerated() {
-                try apply(batch, context: context, result: &result, issues: &issues,
-                          mayCommit: idempotency == nil && index == request.batches.count - 1)
-            }
-            guard issues.isEmpty else { throw RequestError.invalid(issues) }
-            result.position = try request.lastSyncTimestamp ?? remembered?() ?? .epoch
-            let body = render(result)
-            if let idempotency {   // goes with the COMMIT, in one round trip; its failure rolls the push back
-                try connection.sendAhead(prepared: "idempotency.save",
-                                         "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2 AND subject = $4",
-                                         [tenant, idempotency.key, body, context.subject ?? ""])
-            }
-            return .applied(body, result)
+        } catch let replay as Replay {
+            return .replayed(replay.response)
         }
     }
 
-    /// Takes the device's key for this push, or returns the response stored for it. Waits while another
-    /// transaction holds the same key, so concurrent retries apply once. The request is compared in its
-    /// canonical form, so a retry that differs only in whitespace or member order is the same request.
-    private func claim(_ idempotency: IdempotencyKey, tenant: String, subject: String) throws -> String? {
-        let claimed = try connection.execute(prepared: "idempotency.claim", """
+    /// A push whose Idempotency-Key was used before by the same request: its stored response, answered
+    /// after the transaction that found it is rolled back (it may have read and locked rows).
+    private struct Replay: Error {
+        let response: String
+    }
+
+    private func applyInTransaction(
+        _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
+    ) throws -> PushOutcome {
+        let tenant = context.tenant.id
+        // Inside the transaction, so that its failure undoes a last write that carries the COMMIT.
+        var remembered: (() throws -> Timestamp?)?
+        if request.lastSyncTimestamp == nil, let device = context.subject {
+            remembered = try rememberedPosition(tenant: tenant, device: device)
+        }
+        // The key's claim rides with the push's first read (its reference checks or row locks), and is
+        // settled before its first write.
+        var claim = try idempotency.map { try claimAhead($0, tenant: tenant, subject: context.subject ?? "") }
+        let settleClaim = {
+            guard let pending = claim else { return }
+            claim = nil
+            if let stored = try pending() { throw Replay(response: stored) }
+        }
+        var result = PushResult()
+        var issues: [ValidationIssue] = []
+        for (index, batch) in request.batches.enumerated() {
+            try apply(batch, context: context, result: &result, issues: &issues,
+                      mayCommit: idempotency == nil && index == request.batches.count - 1, beforeWriting: settleClaim)
+        }
+        try settleClaim()
+        guard issues.isEmpty else { throw RequestError.invalid(issues) }
+        result.position = try request.lastSyncTimestamp ?? remembered?() ?? .epoch
+        let body = render(result)
+        if let idempotency {   // goes with the COMMIT, in one round trip; its failure rolls the push back
+            try connection.sendAhead(prepared: "idempotency.save",
+                                     "UPDATE idempotency_keys SET response = $3 WHERE tenant_id = $1 AND key = $2 AND subject = $4",
+                                     [tenant, idempotency.key, body, context.subject ?? ""], ownTransaction: false)
+        }
+        return .applied(body, result)
+    }
+
+    /// Takes the device's key for this push, sent ahead of the push's next statement; the function
+    /// returned reads the outcome: nil when this push took the key, else the response stored for it.
+    /// Waits while another transaction holds the same key, so concurrent retries apply once. The request
+    /// is compared in its canonical form, so a retry that differs only in whitespace or member order is
+    /// the same request.
+    private func claimAhead(_ idempotency: IdempotencyKey, tenant: String, subject: String) throws -> () throws -> String? {
+        let claimed = AheadResult(on: connection)
+        try connection.sendAhead(prepared: "idempotency.claim", """
             INSERT INTO idempotency_keys AS k (tenant_id, subject, key, request_hash) \
             VALUES ($1, $5, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex')) \
             ON CONFLICT (tenant_id, subject, key) DO UPDATE \
                 SET request_hash = EXCLUDED.request_hash, response = NULL, created_at = clock_timestamp() \
                 WHERE k.created_at < clock_timestamp() - make_interval(secs => $4::integer) \
             RETURNING true
-            """, [tenant, idempotency.key, idempotency.request, String(idempotency.lifetimeSeconds), subject])
-        if claimed.rowCount == 1 { return nil }
-        let stored = try connection.execute(prepared: "idempotency.read", """
-            SELECT request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex'), response \
-            FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND subject = $4
-            """, [tenant, idempotency.key, idempotency.request, subject])
-        guard stored.bool(row: 0, column: 0) == true, let response = stored.string(row: 0, column: 1) else {
-            throw StoreError.idempotencyKeyReused
+            """, [tenant, idempotency.key, idempotency.request, String(idempotency.lifetimeSeconds), subject],
+            ownTransaction: false, into: claimed)
+        return {
+            if try claimed.value().rowCount == 1 { return nil }
+            let stored = try connection.execute(prepared: "idempotency.read", """
+                SELECT request_hash = encode(sha256(convert_to($3, 'UTF8')), 'hex'), response \
+                FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND subject = $4
+                """, [tenant, idempotency.key, idempotency.request, subject])
+            guard stored.bool(row: 0, column: 0) == true, let response = stored.string(row: 0, column: 1) else {
+                throw StoreError.idempotencyKeyReused
+            }
+            return response
         }
-        return response
     }
 
     /// Applies one entity type's records: decides each under the row locks, then writes all inserts in
@@ -67,7 +95,7 @@ extension SyncStore {
     /// later round, against the outcome of the first. `mayCommit`: nothing is written after this batch,
     /// so its last write commits, unless a conflict is recorded after it.
     private func apply(_ batch: PushBatch, context: PushContext, result: inout PushResult, issues: inout [ValidationIssue],
-                       mayCommit: Bool) throws {
+                       mayCommit: Bool, beforeWriting: () throws -> Void) throws {
         let tenant = context.tenant.id
         let strategy = context.tenant.strategy(for: batch.entityType)
         let unreferenced = try missingReferences(batch, tenant: tenant)
@@ -90,6 +118,7 @@ extension SyncStore {
             }
             guard issues.isEmpty else { continue }
             let commits = mayCommit && number == rounds.count - 1 && plans.allSatisfy { $0.plan.conflict == nil }
+            try beforeWriting()
             let written = try write(plans.map(\.plan.action), entityType: batch.entityType, tenant: tenant, committing: commits)
             for (index, plan) in plans {
                 let id = items[index].id

@@ -100,6 +100,18 @@ final class PipelineTests: XCTestCase {
         let alone = try lookup("5")
         XCTAssertEqual(try alone.value().int(row: 0, column: 0), 10, "read before any next statement")
         XCTAssertEqual(try connection.execute("SELECT 1").int(row: 0, column: 0), 1, "nothing was left ahead")
+
+        // Read inside a transaction before any statement of it: the BEGIN and the statements sent
+        // ahead run first, in order.
+        try connection.sendAhead(prepared: "test.set", "SELECT set_config('test.value', $1, false)", ["six"])
+        let inside = try connection.transaction { () throws -> Int64? in
+            let result = try lookup("3")
+            let value = try result.value().int(row: 0, column: 0)
+            XCTAssertEqual(try setting(connection), "six")
+            XCTAssertNoThrow(try connection.execute("SAVEPOINT inside"), "the BEGIN ran")
+            return value
+        }
+        XCTAssertEqual(inside, 6)
     }
 
     /// A transaction's last statement can carry its COMMIT: its own rows come back, and a failure of

@@ -54,6 +54,21 @@ def test_concurrent_retries_apply_once(client, tenant):
     assert sql("SELECT count(*) FROM end_user WHERE tenant_id = :'p1'", tenant) == "50"
 
 
+def test_concurrent_retries_of_a_push_with_ids_apply_once(client, tenant):
+    """The key's claim rides with the push's first read (here the row locks of records with ids), and
+    is settled before anything is written: the retries that find it taken write nothing."""
+    key = str(uuid.uuid4())
+    changes = {"end_user": [{"id": str(uuid.uuid4()), "name": f"with id {i}"} for i in range(20)]}
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: push_with_key(client, key, changes), range(8)))
+    assert [r.status_code for r in responses] == [200] * 8
+    assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 7
+    assert sql("SELECT count(*), max(version) FROM end_user WHERE tenant_id = :'p1'", tenant) == "20|1"
+    reused = push_with_key(client, key, {"end_user": [{"id": changes["end_user"][0]["id"], "name": "other", "version": 1}]})
+    assert reused.status_code == 422
+
+
 def test_an_expired_key_applies_again(client, tenant):
     key = str(uuid.uuid4())
     push_with_key(client, key, {"end_user": [{"name": "day one"}]})
