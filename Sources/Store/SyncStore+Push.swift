@@ -93,7 +93,8 @@ extension SyncStore {
     /// Applies one entity type's records: decides each under the row locks, then writes all inserts in
     /// one statement and all updates in another. A record pushed twice in one request is applied in a
     /// later round, against the outcome of the first. `mayCommit`: nothing is written after this batch,
-    /// so its last write commits, unless a conflict is recorded after it.
+    /// so its last write commits, unless a conflict is recorded after it. `beforeWriting` runs before
+    /// each write, after the batch's reads (the push settles its key's claim there).
     private func apply(_ batch: PushBatch, context: PushContext, result: inout PushResult, issues: inout [ValidationIssue],
                        mayCommit: Bool, beforeWriting: () throws -> Void) throws {
         let tenant = context.tenant.id
