@@ -19,19 +19,29 @@ end
 math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
 counter = 0
 
-function post(path, tokens, body)
+-- extra_headers: more headers for this request (an Idempotency-Key), or nil.
+function post(path, tokens, body, extra_headers)
   local headers = {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
   }
+  for name, value in pairs(extra_headers or {}) do headers[name] = value end
   return wrk.format("POST", path, headers, body)
 end
 
-function push_body(count)
+-- A random version-4 UUID, as a client makes its records' ids and its Idempotency-Keys.
+function uuid()
+  return string.format("%08x-%04x-4%03x-a%03x-%012x", math.random(0, 0xffffffff), math.random(0, 0xffff),
+    math.random(0, 0xfff), math.random(0, 0xfff), math.random(0, 0xffffffffffff))
+end
+
+-- with_ids: each record carries an id of its own, as the client libraries' records do.
+function push_body(count, with_ids)
   counter = counter + 1
   local records = {}
   for i = 1, count do
-    records[i] = string.format('{"name":"bench %d-%d","email":"bench%d@example.com"}', counter, i, i)
+    local id = with_ids and string.format('"id":"%s",', uuid()) or ""
+    records[i] = string.format('{%s"name":"bench %d-%d","email":"bench%d@example.com"}', id, counter, i, i)
   end
   return '{"changes":{"end_user":[' .. table.concat(records, ",") .. ']}}'
 end
