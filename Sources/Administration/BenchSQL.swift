@@ -23,20 +23,27 @@ public enum BenchSQL {
         var sample = JSONObject()
         for field in statements.writtenFields { sample[field.name] = sampleValue(field) }
         sample = WritePlan.synced(sample, version: 1)
+        // In the service's order: the tenant setting (which it sends when a session moves to another
+        // tenant: for nearly every request with 16 tenants), then the request's statements. Without it,
+        // a write would take the path of a direct write, whose trigger notifies live pokes.
+        func entering(_ prefix: String) -> String { inline(SyncStore.tenantEntering, [tenant(prefix)]) + ";\n" }
         func push(_ count: Int) -> String {
             let values = [tenant("bench-push-")] + statements.writtenFields.map { field in
                 field.name == SyncFields.idName
                     ? "(SELECT array_agg(gen_random_uuid()) FROM generate_series(1, \(count)))"
                     : "array_fill(\(sample[field.name].map { $0.isNull ? "NULL" : EntityDDL.literal($0) } ?? "NULL")::\(field.type.sqlType), ARRAY[\(count)])"
             }
-            return header + "BEGIN;\n" + inline(SyncStore.writerNaming, ["'bench'", "''"]) + ";\n"
+            // A push without a position (the bench's) looks up the device's remembered one.
+            return header + entering("bench-push-") + inline(SyncStore.writerNaming, ["'bench'", "''"]) + ";\nBEGIN;\n"
+                + inline(SyncStore.rememberedPositionLookup, [tenant("bench-push-"), "'bench'"]) + ";\n"
                 + inline(statements.insert, values) + ";\nCOMMIT;\n"
         }
-        let pull = header + SyncStore.horizonAhead + ";\n"
+        let pull = header + entering("bench-pull-") + SyncStore.horizonAhead + ";\n"
             + inline(statements.changedSince, [tenant("bench-pull-"), ":since", ":page_limit", "'bench'"]) + ";\n"
         let rule = entityType.pendingRule.conditions
         let pending = "-- pgbench " + rule.indices.map { "-D pending_\($0 + 1)=\(SQLValue.text(rule[$0].value) ?? "")" }.joined(separator: " ") + "\n"
-            + header + inline(statements.pending, [tenant("bench-pull-"), ":since", ":page_limit", "'\(PendingCursor.lastID)'"]
+            + header + entering("bench-pull-")
+            + inline(statements.pending, [tenant("bench-pull-"), ":since", ":page_limit", "'\(PendingCursor.lastID)'"]
                 + rule.indices.map { ":pending_\($0 + 1)" }) + ";\n"
         return [Script(name: "push10", text: push(10)), Script(name: "push100", text: push(100)), Script(name: "pull100", text: pull),
                 Script(name: "pending", text: pending)]

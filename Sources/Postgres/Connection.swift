@@ -273,12 +273,15 @@ public final class Connection {
         do {
             try execute("COMMIT")
             return value
-        } catch var error as PostgresError where error.kind == .connection {
-            error.outcomeUnknown = true
-            throw error
         } catch {
-            if isConnected { _ = try? execute("ROLLBACK") }
-            throw error
+            // execute throws PostgresError only.
+            var failure = error
+            if failure.kind == .connection {
+                failure.outcomeUnknown = true
+            } else if isConnected {
+                _ = try? execute("ROLLBACK")
+            }
+            throw failure
         }
     }
 

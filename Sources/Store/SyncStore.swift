@@ -43,9 +43,12 @@ public struct SyncStore {
     public func enter(tenant: String) throws {
         guard session.tenant != tenant else { return }
         session.tenant = nil
-        try connection.sendAhead(prepared: "tenant.enter", "SELECT set_config('sync.tenant', $1, false)", [tenant], ownTransaction: false)
+        try connection.sendAhead(prepared: "tenant.enter", SyncStore.tenantEntering, [tenant], ownTransaction: false)
         session.tenant = tenant
     }
+
+    /// Names the tenant ($1) to row-level security, for the session.
+    public static let tenantEntering = "SELECT set_config('sync.tenant', $1, false)"
 
     /// Forgets which tenant the session names, after a failure that may have left it unset.
     public func forgetTenant() {
@@ -124,13 +127,16 @@ public struct SyncStore {
     /// in the round trip of the next statement (the push's first): the function returned reads it.
     func rememberedPosition(tenant: String, device: String) throws -> () throws -> Timestamp? {
         let lookup = AheadResult(on: connection)
-        try connection.sendAhead(prepared: "device.position", "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2",
+        try connection.sendAhead(prepared: "device.position", SyncStore.rememberedPositionLookup,
                                  [tenant, device], ownTransaction: false, binaryResults: true, into: lookup)
         return {
             let rows = try lookup.value()
             return rows.rowCount == 0 ? nil : rows.binaryTimestamp(row: 0, column: 0).map(Timestamp.init(microsecondsSinceEpoch:))
         }
     }
+
+    /// The position last answered to the device $2 of the tenant $1 (no row: none yet).
+    public static let rememberedPositionLookup = "SELECT position FROM sync_device_positions WHERE tenant_id = $1 AND subject = $2"
 
     /// How far the safe horizon is behind the database's clock, in seconds (+Inf while it is stopped).
     public func horizonLagSeconds() throws -> Double? {
