@@ -55,6 +55,9 @@ public struct Configuration: Sendable {
     /// nginx's nchan publisher (`host:port`, an IPv4 host, loopback in practice): a poke goes there after
     /// every push that changed something (README, "Live pokes"). Nil: no pokes.
     public var pokeAddress: String?
+    /// The least time between two pokes of one tenant; what changes in between goes in one poke when it
+    /// has passed (0: a poke per burst of 10 ms).
+    public var pokeIntervalSeconds: Double
     /// The shared metrics and rate-limit file; one per service.
     public var scoreboardPath: String
     /// One JSON line per request on standard error.
@@ -116,6 +119,7 @@ public struct Configuration: Sendable {
             defaultRateLimit: read.integer("SYNC_DEFAULT_RATE_LIMIT", default: 0, in: 0...1_000_000),
             clockSkewSeconds: read.integer("SYNC_CLOCK_SKEW_SECONDS", default: 60, in: 0...86_400),
             pokeAddress: read.optionalString("SYNC_POKE_ADDRESS"),
+            pokeIntervalSeconds: read.seconds("SYNC_POKE_INTERVAL_SECONDS", default: 0, in: 0...60),
             scoreboardPath: read.string("SYNC_SCOREBOARD", default: "/dev/shm/syncd-scoreboard"),
             logRequests: read.flag("SYNC_LOG_REQUESTS", default: true),
             logLevel: read.choice("SYNC_LOG_LEVEL", default: "info", choices: ["info", "error"], parse: Log.Level.init(name:)),

@@ -68,7 +68,8 @@ public final class Master {
         let ends = try PokeOutbox.pair()
         pokes = ends.workers
         relay = PokeRelay(inbox: ends.relay, databaseURL: configuration.databaseURL, metrics: metrics,
-                          publisher: configuration.pokeAddress.flatMap(PokePublisher.init(address:)))
+                          publisher: configuration.pokeAddress.flatMap(PokePublisher.init(address:)),
+                          interval: configuration.pokeIntervalSeconds)
         metrics.masterStarted(at: UInt64(Date().timeIntervalSince1970))
         recordSchemaVersion()
     }
@@ -200,7 +201,7 @@ public final class Master {
             guard problems.isEmpty else { throw Server.StartupError(description: problems.joined(separator: "; ")) }
             configuration = fresh
             registry = freshRegistry
-            relay.use(fresh.pokeAddress.flatMap(PokePublisher.init(address:)))
+            relay.use(fresh.pokeAddress.flatMap(PokePublisher.init(address:)), interval: fresh.pokeIntervalSeconds)
             Log.setLevel(fresh.logLevel)
             recordSchemaVersion()
         } catch {

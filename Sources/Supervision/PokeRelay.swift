@@ -10,7 +10,8 @@ import SystemCalls
 
 /// The one place pokes leave from (README, "Live pokes"), a thread of the master: it gathers what the
 /// workers' pushes hand it (PokeOutbox) and the NOTIFYs on sync_changes of writes that did not come
-/// through the API (sql/015), and publishes one poke per tenant for each burst of `gatherSeconds`. It
+/// through the API (sql/015), and publishes one poke per tenant for each burst of `gatherSeconds`, or
+/// fewer when a tenant's pokes are spaced (PokeSchedule, `SYNC_POKE_INTERVAL_SECONDS`). It
 /// also ends subscriptions whose token expires: each minute it deletes the channel `expires-<minute>`,
 /// which nginx adds to every subscription whose token's exp falls in that minute (ExpiryChannels). A broken database connection is made again a second later; the workers' pokes
 /// flow meanwhile. Pokes lost on the way cost devices only the wait for their next pull.
@@ -25,22 +26,25 @@ final class PokeRelay: Sendable {
     private let inbox: Int32
     private let databaseURL: String
     private let metrics: Metrics
-    /// Where pokes go: set by the master's thread on reload, read by the relay's.
-    private let publisher: Mutex<PokePublisher?>
+    /// Where pokes go, and the least time between two pokes of a tenant: set by the master's thread on
+    /// reload, read by the relay's.
+    private let target: Mutex<(publisher: PokePublisher?, interval: Double)>
 
-    init(inbox: Int32, databaseURL: String, metrics: Metrics, publisher: PokePublisher?) {
+    init(inbox: Int32, databaseURL: String, metrics: Metrics, publisher: PokePublisher?, interval: Double) {
         self.inbox = inbox
         self.databaseURL = databaseURL
         self.metrics = metrics
-        self.publisher = Mutex(publisher)
+        self.target = Mutex((publisher, interval))
     }
 
-    /// Where pokes go from now on (after a reload); nil: nowhere, and what arrives is discarded.
-    func use(_ publisher: PokePublisher?) {
-        self.publisher.withLock { $0 = publisher }
+    /// Where pokes go from now on (after a reload), and how far apart a tenant's may be; nil: nowhere,
+    /// and what arrives is discarded.
+    func use(_ publisher: PokePublisher?, interval: Double) {
+        target.withLock { $0 = (publisher, interval) }
     }
 
-    private var currentPublisher: PokePublisher? { publisher.withLock { $0 } }
+    private var currentPublisher: PokePublisher? { target.withLock { $0.publisher } }
+    private var currentInterval: Double { target.withLock { $0.interval } }
 
     func start() {
         let thread = Thread { [self] in run() }
@@ -53,6 +57,7 @@ final class PokeRelay: Sendable {
         var nextConnect = 0.0
         var burst = Burst()
         var gatherUntil: Double?
+        var schedule = PokeSchedule(interval: currentInterval)
         var sweptMinute = ExpiryChannels.dueMinute(now: Int64(Date().timeIntervalSince1970)) - PokeRelay.missedMinutes
         while true {
             let now = MonotonicClock.seconds
@@ -66,7 +71,8 @@ final class PokeRelay: Sendable {
                     nextConnect = now + 1
                 }
             }
-            let timeout = gatherUntil.map { max(0, $0 - now) } ?? 1
+            schedule.interval = currentInterval
+            let timeout = [gatherUntil, schedule.nextDue].compactMap { $0 }.min().map { max(0, $0 - now) } ?? 1
             var descriptors = [pollfd(fd: inbox, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: listener?.socketDescriptor ?? -1, events: Int16(POLLIN), revents: 0)]
             _ = SystemCall.retrying { poll(&descriptors, 2, Int32((timeout * 1000).rounded(.up))) }
@@ -82,10 +88,13 @@ final class PokeRelay: Sendable {
                 }
             }
             if !burst.isEmpty, gatherUntil == nil { gatherUntil = MonotonicClock.seconds + PokeRelay.gatherSeconds }
-            if let deadline = gatherUntil, MonotonicClock.seconds >= deadline {
-                publish(burst, listener: listener)
+            let after = MonotonicClock.seconds
+            if let deadline = gatherUntil, after >= deadline {
+                publish(schedule.due(adding: burst.newest, now: after), everyone: burst.everyone, listener: listener)
                 burst = Burst()
                 gatherUntil = nil
+            } else if let due = schedule.nextDue, after >= due {
+                publish(schedule.due(adding: [:], now: after), everyone: false, listener: listener)
             }
             let minute = ExpiryChannels.dueMinute(now: Int64(Date().timeIntervalSince1970))
             while sweptMinute < minute {
@@ -104,10 +113,10 @@ final class PokeRelay: Sendable {
         }
     }
 
-    private func publish(_ burst: Burst, listener: Connection?) {
+    private func publish(_ due: [(tenant: String, stamp: String)], everyone: Bool, listener: Connection?) {
         guard let publisher = currentPublisher else { return }
-        var pokes = burst.newest.map { (channel: "tenant-" + $0.key, stamp: $0.value) }
-        if burst.everyone {
+        var pokes = due.map { (channel: "tenant-" + $0.tenant, stamp: $0.stamp) }
+        if everyone {
             // A worker died, perhaps after a commit and before its poke: everyone pulls once, told the
             // database's time now (the host's when the database cannot be asked).
             let stamp = (try? listener?.execute("SELECT sync_iso(clock_timestamp())").string(row: 0, column: 0))

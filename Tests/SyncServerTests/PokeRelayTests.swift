@@ -21,6 +21,50 @@ final class PokeRelayTests: XCTestCase {
         XCTAssertTrue(PokeRelay.Burst().isEmpty)
     }
 
+    func testWithoutAnIntervalEveryBurstPokesAtOnce() {
+        var schedule = PokeSchedule(interval: 0)
+        let first = schedule.due(adding: ["acme": "2026-11-30T05:00:00.000001Z", "other": "2026-11-30T05:00:00.000002Z"], now: 10)
+        XCTAssertEqual(first.map(\.tenant), ["acme", "other"])
+        XCTAssertEqual(schedule.due(adding: ["acme": "2026-11-30T05:00:00.000003Z"], now: 10.01).map(\.stamp), ["2026-11-30T05:00:00.000003Z"])
+        XCTAssertNil(schedule.nextDue)
+        XCTAssertTrue(schedule.held.isEmpty)
+    }
+
+    /// A tenant's first change is poked at once; what follows within the interval is held, newest stamp
+    /// only, and poked when the interval has passed; other tenants are not held back by it.
+    func testATenantsPokesAreSpacedAndTheLastCoversItsLastChange() {
+        var schedule = PokeSchedule(interval: 1)
+        XCTAssertEqual(schedule.due(adding: ["acme": "2026-11-30T05:00:00.000001Z"], now: 100).map(\.stamp), ["2026-11-30T05:00:00.000001Z"])
+        XCTAssertTrue(schedule.due(adding: ["acme": "2026-11-30T05:00:00.000003Z"], now: 100.2).isEmpty)
+        XCTAssertTrue(schedule.due(adding: ["acme": "2026-11-30T05:00:00.000002Z"], now: 100.5).isEmpty)
+        XCTAssertEqual(schedule.due(adding: ["other": "2026-11-30T04:00:00.000000Z"], now: 100.6).map(\.tenant), ["other"])
+        XCTAssertEqual(schedule.nextDue, 101)
+        XCTAssertTrue(schedule.due(adding: [:], now: 100.99).isEmpty)
+        let held = schedule.due(adding: [:], now: 101)
+        XCTAssertEqual(held.map(\.tenant), ["acme"])
+        XCTAssertEqual(held.map(\.stamp), ["2026-11-30T05:00:00.000003Z"])
+        XCTAssertNil(schedule.nextDue)
+        // Quiet for longer than the interval: the next change goes at once again.
+        XCTAssertEqual(schedule.due(adding: ["acme": "2026-11-30T05:00:01.000000Z"], now: 102.5).count, 1)
+    }
+
+    /// A burst of changes over several seconds, a batch every 10 ms: one poke per interval, and the last
+    /// one covers the last change.
+    func testABusyTenantIsPokedOncePerInterval() {
+        var schedule = PokeSchedule(interval: 1)
+        var pokes: [String] = []
+        var newest = ""
+        for step in 0..<500 {
+            let now = 1000 + Double(step) * 0.01
+            newest = String(format: "2026-11-30T05:00:%02d.%06dZ", step / 100, step % 100)
+            pokes += schedule.due(adding: ["acme": newest], now: now).map(\.stamp)
+        }
+        while let due = schedule.nextDue { pokes += schedule.due(adding: [:], now: due).map(\.stamp) }
+        XCTAssertEqual(pokes.count, 6)   // at 0, 1, 2, 3 and 4 s, then the last batch's after the interval
+        XCTAssertEqual(pokes.last, newest)
+        XCTAssertEqual(pokes, pokes.sorted())
+    }
+
     func testASubscriptionsExpiryChannelIsDeletedBeforeItsTokenExpires() {
         let minuteStart: Int64 = 29_466_000 * 60
         for exp in [minuteStart, minuteStart + 1, minuteStart + 59] {

@@ -320,22 +320,28 @@ def test_a_subscription_ends_before_its_token_expires():
         listener.close()
 
 
+def burst_of_pushes(tmp_path, tenant, url, seconds):
+    """`wrk` pushing one new record per request, as a device of `tenant`, to `url` for `seconds` at 16
+    connections, as the README's load test does; returns how many records of that name the tenant then
+    has, and its newest stamp."""
+    (tmp_path / "token").write_text(make_token(tenant, sub="writer"))
+    (tmp_path / "body.json").write_text(json.dumps({"changes": {"end_user": [{"name": "burst"}]}}))
+    result = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", "bench/post.lua", url],
+                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            env={**os.environ, "SYNC_TOKEN_FILE": str(tmp_path / "token"),
+                                 "SYNC_BODY_FILE": str(tmp_path / "body.json")},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "Non-2xx" not in result.stdout, result.stdout + result.stderr
+    pushes = int(sql("SELECT count(*) FROM end_user WHERE tenant_id = :'p1' AND name = 'burst'", tenant))
+    return pushes, sql("SELECT sync_iso(max(last_updated)) FROM end_user WHERE tenant_id = :'p1'", tenant)
+
+
 def test_a_burst_of_pushes_becomes_far_fewer_pokes_and_the_last_covers_the_last_push(tmp_path):
     tenant = new_tenant()
     listener = Subscriber(make_token(tenant, sub="listener"))
     try:
         time.sleep(0.3)
-        (tmp_path / "token").write_text(make_token(tenant, sub="writer"))
-        (tmp_path / "body.json").write_text(json.dumps({"changes": {"end_user": [{"name": "burst"}]}}))
-        result = subprocess.run(["wrk", "-t2", "-c16", "-d1s", "-s", "bench/post.lua",
-                                 env("SYNC_HTTP_BASE_URL") + "/api/client/sync/push"],
-                                cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                env={**os.environ, "SYNC_TOKEN_FILE": str(tmp_path / "token"),
-                                     "SYNC_BODY_FILE": str(tmp_path / "body.json")},
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0 and "Non-2xx" not in result.stdout, result.stdout + result.stderr
-        pushes = int(sql("SELECT count(*) FROM end_user WHERE tenant_id = :'p1'", tenant))
-        newest = sql("SELECT sync_iso(max(last_updated)) FROM end_user WHERE tenant_id = :'p1'", tenant)
+        pushes, newest = burst_of_pushes(tmp_path, tenant, env("SYNC_HTTP_BASE_URL") + "/api/client/sync/push", seconds=1)
         pokes = []
         while (heard := listener.next(1)) is not None:
             pokes.append(heard[1]["syncTimestamp"])
@@ -343,6 +349,45 @@ def test_a_burst_of_pushes_becomes_far_fewer_pokes_and_the_last_covers_the_last_
         assert pushes >= 500, f"only {pushes} pushes in the second: not a burst"
         assert 0 < len(pokes) <= pushes / 5
         assert pokes[-1] == newest, "the last poke covers the last push"
+    finally:
+        listener.close()
+
+
+def test_a_poke_interval_spaces_a_busy_tenants_pokes_and_the_last_covers_the_last_push(tmp_path):
+    """SYNC_POKE_INTERVAL_SECONDS=1 on a service of the test's own: a lone push is poked at once; a burst
+    of pushes for 2 s is poked at most once a second (at most four pokes), the last covering the last push."""
+    from test_operations import eventually, own_service
+    tenant = new_tenant()
+    writer = make_token(tenant, sub="writer")
+    aux_push = env("SYNC_AUX_BASE_URL") + "/api/client/sync/push"
+
+    def push_aux(name):
+        response = requests.post(aux_push, json={"changes": {"end_user": [{"name": name}]}},
+                                 headers={"Authorization": f"Bearer {writer}"}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["data"][0]["last_updated"]
+
+    listener = Subscriber(make_token(tenant, sub="listener"))
+    try:
+        with own_service("--workers", "1", "--threads", "4",
+                         environment={**os.environ, "SYNC_POKE_INTERVAL_SECONDS": "1"}):
+            assert eventually(lambda: requests.post(aux_push, json={"changes": {}}, timeout=5,
+                                                    headers={"Authorization": f"Bearer {writer}"}).status_code == 200)
+            time.sleep(1.2)
+            sent = time.monotonic()
+            heard = heard_at_least(listener, push_aux("alone"), 5)
+            assert heard is not None and heard[0] - sent < 0.5, "a lone push is poked at once"
+            time.sleep(1.2)
+            while listener.next(0.1) is not None:
+                pass
+            pushes, newest = burst_of_pushes(tmp_path, tenant, aux_push, seconds=2)
+            pokes = []
+            while (heard := listener.next(2)) is not None:
+                pokes.append(heard[1]["syncTimestamp"])
+            print(f"a burst of {pushes} pushes in 2 s, one poke a second at most: {len(pokes)} pokes")
+            assert pushes >= 500, f"only {pushes} pushes in 2 s: not a burst"
+            assert 2 <= len(pokes) <= 4, pokes
+            assert pokes[-1] == newest, "the last poke covers the last push"
     finally:
         listener.close()
 
