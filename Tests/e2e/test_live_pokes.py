@@ -100,8 +100,8 @@ class SocketSubscriber:
         self.socket.close()
 
 
-def push(token, records, session=requests):
-    response = session.post(env("SYNC_HTTP_BASE_URL") + "/api/client/sync/push", json={"changes": {"end_user": records}},
+def push(token, records, session=requests, base_url=None):
+    response = session.post((base_url or env("SYNC_HTTP_BASE_URL")) + "/api/client/sync/push", json={"changes": {"end_user": records}},
                             headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
@@ -359,14 +359,8 @@ def test_a_poke_interval_spaces_a_busy_tenants_pokes_and_the_last_covers_the_las
     from test_operations import eventually, own_service
     tenant = new_tenant()
     writer = make_token(tenant, sub="writer")
-    aux_push = env("SYNC_AUX_BASE_URL") + "/api/client/sync/push"
-
-    def push_aux(name):
-        response = requests.post(aux_push, json={"changes": {"end_user": [{"name": name}]}},
-                                 headers={"Authorization": f"Bearer {writer}"}, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()["data"][0]["last_updated"]
-
+    aux = env("SYNC_AUX_BASE_URL")
+    aux_push = aux + "/api/client/sync/push"
     listener = Subscriber(make_token(tenant, sub="listener"))
     try:
         with own_service("--workers", "1", "--threads", "4",
@@ -375,7 +369,7 @@ def test_a_poke_interval_spaces_a_busy_tenants_pokes_and_the_last_covers_the_las
                                                     headers={"Authorization": f"Bearer {writer}"}).status_code == 200)
             time.sleep(1.2)
             sent = time.monotonic()
-            heard = heard_at_least(listener, push_aux("alone"), 5)
+            heard = heard_at_least(listener, push(writer, [{"name": "alone"}], base_url=aux)["data"][0]["last_updated"], 5)
             assert heard is not None and heard[0] - sent < 0.5, "a lone push is poked at once"
             time.sleep(1.2)
             while listener.next(0.1) is not None:
