@@ -78,7 +78,7 @@ pg_start() {
             || die "initdb failed"
         cat >> "$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$data'
+unix_socket_directories = '$PG_SOCKET_DIR'
 max_connections = 200
 shared_buffers = 256MB
 synchronous_commit = on
@@ -86,6 +86,9 @@ fsync = ${SYNC_PG_FSYNC:-on}
 log_min_messages = warning
 CONF
     fi
+    # Clusters made before the socket moved to Debian's directory named their data directory here,
+    # and every reload logged that the file "contains errors" (the server keeps its start's -k).
+    sed -i "s|^unix_socket_directories = '$data'\$|unix_socket_directories = '$PG_SOCKET_DIR'|" "$data/postgresql.conf"
     pg_authentication "$data"
     if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1 && [ ! -S "$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT" ]; then
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null   # started by an older scripts/up
