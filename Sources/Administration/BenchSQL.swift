@@ -34,7 +34,7 @@ public enum BenchSQL {
                     : "array_fill(\(sample[field.name].map { $0.isNull ? "NULL" : EntityDDL.literal($0) } ?? "NULL")::\(field.type.sqlType), ARRAY[\(count)])"
             }
             // A push without a position (the bench's) looks up the device's remembered one.
-            return header + entering("bench-push-") + inline(SyncStore.writerNaming, ["'bench'", "''"]) + ";\nBEGIN;\n"
+            return header + entering("bench-push-") + "BEGIN;\n" + inline(SyncStore.writerNaming, ["'bench'", "''"]) + ";\n"
                 + inline(SyncStore.rememberedPositionLookup, [tenant("bench-push-"), "'bench'"]) + ";\n"
                 + inline(statements.insert, values) + ";\nCOMMIT;\n"
         }

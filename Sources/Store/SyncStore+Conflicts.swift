@@ -19,8 +19,8 @@ extension SyncStore {
     public func resolveConflict(
         _ request: ResolveRequest, registry: Registry, context: PushContext, permit: (EntityType) throws -> Void
     ) throws -> ResolvedRecord {
-        try nameWriter(context)
-        return try connection.transaction {
+        try connection.transaction {
+            try nameWriter(context)
             let tenant = context.tenant.id
             let conflict = try connection.execute(prepared: "conflict.lock", """
                 SELECT entity_type, record_id::text, client_payload::text, outcome, server_version FROM sync_conflicts \

@@ -10,10 +10,10 @@ extension SyncStore {
     public func push(
         _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
     ) throws -> PushOutcome {
-        try nameWriter(context)
         do {
             return try connection.transaction {
-                try applyInTransaction(request, context: context, idempotency: idempotency, render: render)
+                try nameWriter(context)
+                return try applyInTransaction(request, context: context, idempotency: idempotency, render: render)
             }
         } catch let replay as Replay {
             return .replayed(replay.response)

@@ -206,12 +206,14 @@ public struct SyncStore {
             : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
     }
 
-    /// Names the pusher and request for the history trigger: session settings, sent ahead of the next
-    /// statement (no round trip of their own). Every write of the service names its writer first.
+    /// Names the pusher and request for the history trigger, first thing in the write's transaction:
+    /// settings of that transaction, sent ahead of its next statement (no round trip of their own, and
+    /// no sync point: session settings would need one before the BEGIN, which libpq 15 sends by itself).
+    /// Every write of the service names its writer first.
     public func nameWriter(_ context: PushContext) throws {
-        try connection.sendAhead(prepared: "log.context", SyncStore.writerNaming, [context.subject, context.requestID])
+        try connection.sendAhead(prepared: "log.context", SyncStore.writerNaming, [context.subject, context.requestID], ownTransaction: false)
     }
 
-    /// Names the writer (token subject, request id) to the history triggers, for the session.
-    public static let writerNaming = "SELECT set_config('sync.sub', coalesce($1, ''), false), set_config('sync.request_id', coalesce($2, ''), false)"
+    /// Names the writer (token subject, request id) to the history triggers, for the transaction.
+    public static let writerNaming = "SELECT set_config('sync.sub', coalesce($1, ''), true), set_config('sync.request_id', coalesce($2, ''), true)"
 }

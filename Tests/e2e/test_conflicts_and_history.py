@@ -53,6 +53,9 @@ def test_resolving_bumps_the_version_for_every_device(make_client, resolution, r
     again = b.post("conflicts/resolve", request)
     assert again.status_code == 409 and again.json()["error"]["code"] == "conflict_resolved"
     assert sql("SELECT outcome, resolved_by FROM sync_conflicts WHERE id = :'p1'", conflict_id) == f"{resolution}|device-b"
+    written = sql("SELECT sub, new_version, request_id FROM sync_log WHERE tenant_id = :'p1' AND record_id = :'p2' "
+                  "ORDER BY seq DESC LIMIT 1", tenant, record_id)
+    assert written == f"device-b|3|{resolved.headers['X-Request-Id']}", "the resolution's history names its writer"
 
 
 def test_resolve_errors(make_client):
