@@ -19,8 +19,7 @@ extension SyncStore {
     public func resolveConflict(
         _ request: ResolveRequest, registry: Registry, context: PushContext, permit: (EntityType) throws -> Void
     ) throws -> ResolvedRecord {
-        try connection.transaction {
-            try nameWriter(context)
+        try writeTransaction(naming: context) {
             let tenant = context.tenant.id
             let conflict = try connection.execute(prepared: "conflict.lock", """
                 SELECT entity_type, record_id::text, client_payload::text, outcome, server_version FROM sync_conflicts \

@@ -11,9 +11,8 @@ extension SyncStore {
         _ request: PushRequest, context: PushContext, idempotency: IdempotencyKey?, render: (PushResult) -> String
     ) throws -> PushOutcome {
         do {
-            return try connection.transaction {
-                try nameWriter(context)
-                return try applyInTransaction(request, context: context, idempotency: idempotency, render: render)
+            return try writeTransaction(naming: context) {
+                try applyInTransaction(request, context: context, idempotency: idempotency, render: render)
             }
         } catch let replay as Replay {
             return .replayed(replay.response)

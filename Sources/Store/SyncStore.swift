@@ -206,12 +206,17 @@ public struct SyncStore {
             : try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", read)
     }
 
-    /// Names the pusher and request for the history trigger, first thing in the write's transaction:
-    /// settings of that transaction, sent ahead of its next statement (no round trip of their own, and
-    /// no sync point: session settings would need one before the BEGIN, which libpq 15 sends by itself).
-    /// Every write of the service names its writer first.
-    public func nameWriter(_ context: PushContext) throws {
-        try connection.sendAhead(prepared: "log.context", SyncStore.writerNaming, [context.subject, context.requestID], ownTransaction: false)
+    /// Runs `body` in a transaction whose changes the history triggers ascribe to `context`'s pusher and
+    /// request: every write of the service goes through here. They are named first thing in the
+    /// transaction, in settings of that transaction, sent ahead of its next statement (no round trip of
+    /// their own, and no sync point: session settings would need one before the BEGIN, which libpq 15
+    /// sends by itself).
+    func writeTransaction<T>(naming context: PushContext, _ body: () throws -> T) throws -> T {
+        try connection.transaction {
+            try connection.sendAhead(prepared: "log.context", SyncStore.writerNaming, [context.subject, context.requestID],
+                                     ownTransaction: false)
+            return try body()
+        }
     }
 
     /// Names the writer (token subject, request id) to the history triggers, for the transaction.
